@@ -52,6 +52,7 @@ int pl_err_wrap(struct pl_err *err, const char *fmt, ...)
 {
 	char prefix[PL_ERR_MSG_MAX];
 	char old[PL_ERR_MSG_MAX];
+	size_t n, m;
 	va_list ap;
 
 	if (!err)
@@ -62,10 +63,17 @@ int pl_err_wrap(struct pl_err *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	if (old[0])
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
-	else
-		snprintf(err->msg, sizeof(err->msg), "%s", prefix);
+	n = strlen(prefix);
+	if (old[0] && n + 2 < sizeof(err->msg)) {
+		memcpy(prefix + n, ": ", 3);
+		n += 2;
+		m = strlen(old);
+		if (m > sizeof(err->msg) - 1 - n)
+			m = sizeof(err->msg) - 1 - n;
+		memcpy(prefix + n, old, m);
+		prefix[n + m] = '\0';
+	}
+	memcpy(err->msg, prefix, sizeof(err->msg));
 	return err->code;
 }
 
