@@ -44,6 +44,7 @@ int pl_buf_grow(struct pl_buf *b, size_t extra, struct pl_err *err)
 	p = realloc(b->data, cap);
 	if (!p)
 		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	p[b->len] = '\0';
 	b->data = p;
 	b->cap = cap;
 	return 0;

@@ -44,12 +44,14 @@ char *tu_path(const char *dir, const char *rel)
 void tu_write(const char *dir, const char *rel, const void *data, size_t len)
 {
 	char *p = tu_path(dir, rel);
-	char *slash = strrchr(p, '/');
+	char *parent = strndup(p, (size_t)(strrchr(p, '/') - p));
+	int rc;
 	FILE *f;
 
-	*slash = '\0';
-	assert_int_equal(pl_mkdir_p(p, 0755, NULL), 0);
-	*slash = '/';
+	assert_non_null(parent);
+	rc = pl_mkdir_p(parent, 0755, NULL);
+	free(parent);
+	assert_int_equal(rc, 0);
 	f = fopen(p, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, len, f), len);
