@@ -44,8 +44,13 @@ char *tu_path(const char *dir, const char *rel)
 void tu_write(const char *dir, const char *rel, const void *data, size_t len)
 {
 	char *p = tu_path(dir, rel);
-	char *parent = strndup(p, (size_t)(strrchr(p, '/') - p));
+	size_t cut = strlen(p);
+	char *parent;
 	int rc;
+
+	while (cut > 0 && p[cut - 1] != '/')
+		cut--;
+	parent = strndup(p, cut ? cut - 1 : 0);
 	FILE *f;
 
 	assert_non_null(parent);
