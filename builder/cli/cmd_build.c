@@ -1,0 +1,122 @@
+/* plinth build */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lib/pipeline.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+enum { OPT_REPO = 256, OPT_REF, OPT_OUT, OPT_ALL, OPT_ZSTD, OPT_JSON, OPT_REPRO, OPT_CACHE,
+       OPT_THREADS };
+
+static const struct option options[] = {
+	{ "repo", required_argument, NULL, OPT_REPO },
+	{ "ref", required_argument, NULL, OPT_REF },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "zstd", no_argument, NULL, OPT_ZSTD },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "check-reproducible", no_argument, NULL, OPT_REPRO },
+	{ "cache", required_argument, NULL, OPT_CACHE },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "oci:DIR" -> "DIR"; a bare DIR is accepted too. */
+static const char *layout_dir(const char *s)
+{
+	return strncmp(s, "oci:", 4) == 0 ? s + 4 : s;
+}
+
+static void print_human(const struct pl_build_result *res)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		const struct pl_built_image *img = &res->images[i];
+
+		for (size_t k = 0; k < img->refs.n; k++)
+			printf("oci:%s:%s %s%s\n", res->out_dir, img->refs.v[k], img->desc.digest,
+			       img->reproducible ? " (reproducible)" : "");
+	}
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct pl_build_opts o;
+	struct pl_build_result res;
+	struct pl_err err = PL_ERR_INIT;
+	char *cache = NULL;
+	bool json = false;
+	long long epoch;
+	int c, rc, ret = PL_EXIT_OK;
+
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_REPO: o.src.repo = optarg; break;
+		case OPT_REF: o.src.ref = optarg; break;
+		case OPT_OUT: o.out_dir = layout_dir(optarg); break;
+		case OPT_ALL: o.all = true; break;
+		case OPT_ZSTD: o.zstd = true; break;
+		case OPT_JSON: json = true; break;
+		case OPT_REPRO: o.check_reproducible = true; break;
+		case OPT_CACHE: o.src.cache_dir = optarg; break;
+		case OPT_THREADS: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || n < 0 || n > 256)
+				return cli_usage_error("build", "--threads wants 0..256, not '%s'",
+						       optarg);
+			o.threads = (int)n;
+			break;
+		}
+		default: return cli_usage_error("build", "unknown option");
+		}
+	}
+	if (o.all && optind < argc)
+		return cli_usage_error("build", "give recipe names or --all, not both");
+	if (!o.all && optind >= argc)
+		return cli_usage_error("build", "name the recipes to build, or use --all");
+	if (o.out_dir && !*o.out_dir)
+		return cli_usage_error("build", "--out wants oci:DIR");
+	o.recipes = (const char *const *)(argv + optind);
+	o.nrecipes = (size_t)(argc - optind);
+	switch (cli_source_date_epoch(&epoch)) {
+	case 1:
+		o.has_epoch = true;
+		o.epoch = epoch;
+		break;
+	case -1:
+		return cli_usage_error("build", "SOURCE_DATE_EPOCH must be a non-negative integer");
+	}
+	if (!o.src.cache_dir) {
+		cache = cli_cache_dir();
+		if (!cache) {
+			fprintf(stderr, "plinth: build: out of memory\n");
+			return PL_EXIT_FAIL;
+		}
+		o.src.cache_dir = cache;
+	}
+	rc = pl_build(&o, &res, &err);
+	if (rc < 0) {
+		ret = cli_fail("build", &err);
+	} else if (json) {
+		struct pl_buf b = PL_BUF_INIT;
+		json_t *j = NULL;
+
+		if (pl_build_result_json(&res, &j, &err) < 0 || pl_json_dump_pretty(j, &b, &err) < 0)
+			ret = cli_fail("build", &err);
+		else
+			fputs(b.data, stdout);
+		json_decref(j);
+		pl_buf_release(&b);
+	} else {
+		print_human(&res);
+	}
+	pl_build_result_release(&res);
+	free(cache);
+	return ret;
+}

@@ -1,0 +1,190 @@
+/* plinth: the command table, global options and help. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/log.h"
+
+static const struct pl_cmd commands[] = {
+	{ "build", cmd_build, "build images from recipes at a commit",
+	  "usage: plinth build [--repo PATH|URL] [--ref REF] [--out oci:DIR] [--all | RECIPE...]\n"
+	  "                    [--zstd] [--json] [--check-reproducible]\n"
+	  "\n"
+	  "Build each RECIPE (a name under recipes/, or --all) from the curation repo at REF\n"
+	  "into the OCI image layout DIR, tagged NAME:TAG for each of the recipe's tags.\n"
+	  "Recipes, files and tarballs are read from git objects at the commit, never from the\n"
+	  "work tree. The commit time is the build epoch unless SOURCE_DATE_EPOCH is set.\n"
+	  "\n"
+	  "  --repo PATH|URL        curation repo (default: the repository around the current directory)\n"
+	  "  --ref REF              branch, tag or commit (default HEAD)\n"
+	  "  --out oci:DIR          OCI layout to write (default oci:out/images)\n"
+	  "  --all                  build every recipe in recipes/\n"
+	  "  --zstd                 compress layers with zstd instead of gzip\n"
+	  "  --json                 print a machine-readable result\n"
+	  "  --check-reproducible   build a second time in a scratch layout and compare every digest\n"
+	  "  --cache DIR            cache for clones and file contents (default ~/.cache/plinth)\n" },
+	{ "inspect", cmd_inspect, "show an image's manifest, layers, config and annotations",
+	  "usage: plinth inspect [--json] oci:DIR:REF\n"
+	  "\n"
+	  "Print the manifest digest, the layers, the config and the annotations of an image\n"
+	  "in an OCI layout. REF is a tag (ref name) or a manifest digest.\n"
+	  "\n"
+	  "  --json                 print the manifest, config and digest as one JSON object\n" },
+	{ "lint", cmd_lint, "validate recipes, patches and plinth.yaml at a commit",
+	  "usage: plinth lint [--repo PATH|URL] [--ref REF] [RECIPE...]\n"
+	  "\n"
+	  "Check plinth.yaml, every patch under patches/ and each RECIPE (default: all recipes)\n"
+	  "as committed at REF. Prints every problem as file:line:col: message.\n" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct pl_cmd *cli_find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+void cli_help(const struct pl_cmd *c)
+{
+	fputs(c->usage, stdout);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "plinth: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'plinth help %s'.\n", cmd);
+	return PL_EXIT_USAGE;
+}
+
+int cli_fail(const char *cmd, const struct pl_err *err)
+{
+	fprintf(stderr, "plinth: %s: %s\n", cmd, err->msg[0] ? err->msg : pl_err_name(err->code));
+	return err->code == PL_EUSAGE ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+}
+
+char *cli_cache_dir(void)
+{
+	const char *v = getenv("PLINTH_CACHE");
+	char *p = NULL;
+
+	if (v && *v)
+		return strdup(v);
+	v = getenv("XDG_CACHE_HOME");
+	if (v && *v) {
+		if (asprintf(&p, "%s/plinth", v) < 0)
+			return NULL;
+		return p;
+	}
+	v = getenv("HOME");
+	if (asprintf(&p, "%s/.cache/plinth", v && *v ? v : "/tmp") < 0)
+		return NULL;
+	return p;
+}
+
+int cli_source_date_epoch(long long *out)
+{
+	const char *v = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || *end || n < 0)
+		return -1;
+	*out = n;
+	return 1;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: plinth [-v|-q] COMMAND [ARGS]\n"
+	      "\n"
+	      "Plinth builds curated, reproducible, signed OCI base images from recipes in git.\n"
+	      "\n"
+	      "Commands:\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n"
+	      "Options:\n"
+	      "  -v, --verbose   more messages (repeat for debug)\n"
+	      "  -q, --quiet     only errors\n"
+	      "  -h, --help      this help; 'plinth help COMMAND' for one command\n"
+	      "  --version       print the version\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	enum pl_log_level level = PL_LOG_WARN;
+	const struct pl_cmd *c;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			level = level < PL_LOG_INFO ? PL_LOG_INFO : PL_LOG_DEBUG;
+		} else if (!strcmp(a, "-vv")) {
+			level = PL_LOG_DEBUG;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			level = PL_LOG_QUIET;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return PL_EXIT_OK;
+		} else if (!strcmp(a, "--version")) {
+			printf("plinth %s\n", PL_VERSION);
+			return PL_EXIT_OK;
+		} else {
+			fprintf(stderr, "plinth: unknown option '%s'\n", a);
+			usage(stderr);
+			return PL_EXIT_USAGE;
+		}
+	}
+	pl_log_set_level(level);
+	if (i >= argc) {
+		usage(stderr);
+		return PL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[i], "help")) {
+		if (i + 1 >= argc) {
+			usage(stdout);
+			return PL_EXIT_OK;
+		}
+		c = cli_find(argv[i + 1]);
+		if (!c) {
+			fprintf(stderr, "plinth: no command '%s'\n", argv[i + 1]);
+			return PL_EXIT_USAGE;
+		}
+		cli_help(c);
+		return PL_EXIT_OK;
+	}
+	c = cli_find(argv[i]);
+	if (!c) {
+		fprintf(stderr, "plinth: no command '%s'\n", argv[i]);
+		usage(stderr);
+		return PL_EXIT_USAGE;
+	}
+	for (int j = i + 1; j < argc; j++) {
+		if (!strcmp(argv[j], "--"))
+			break;
+		if (!strcmp(argv[j], "-h") || !strcmp(argv[j], "--help")) {
+			cli_help(c);
+			return PL_EXIT_OK;
+		}
+	}
+	optind = 1;
+	return c->run(argc - i, argv + i);
+}

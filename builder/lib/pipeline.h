@@ -1,0 +1,88 @@
+/*
+ * pipeline: runs the stages for recipes read from one commit of a curation
+ * repo (source -> assemble -> write -> publish to an OCI layout), and the
+ * read-only commands around it (lint, inspect). It owns no format of its
+ * own: it wires gitsrc, recipe, fstree, cas, layer and oci together. The
+ * caller (the CLI) supplies everything from the environment through options.
+ */
+#ifndef PL_PIPELINE_H
+#define PL_PIPELINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/oci.h"
+#include "lib/recipe.h"
+#include "util/err.h"
+
+/* Where the curation repo comes from. */
+struct pl_source_opts {
+	const char *repo;      /* path or URL; NULL = "." */
+	const char *ref;       /* NULL = HEAD */
+	const char *cache_dir; /* clones of URLs, file-content store */
+};
+
+struct pl_build_opts {
+	struct pl_source_opts src;
+	const char *out_dir;           /* OCI layout dir; NULL = plinth.yaml's output */
+	const char *const *recipes;    /* recipe names; ignored with all */
+	size_t nrecipes;
+	bool all;
+	bool has_epoch;                /* SOURCE_DATE_EPOCH given: overrides the commit time */
+	int64_t epoch;
+	bool zstd;                     /* zstd layers (else plinth.yaml's, default gzip) */
+	int threads;                   /* compression threads; 0 = all CPUs */
+	bool check_reproducible;       /* build again in a scratch layout and compare */
+};
+
+/* One image a build wrote. */
+struct pl_built_image {
+	char *name;                    /* recipe name */
+	char *recipe_file;             /* "recipes/<name>.yaml" */
+	struct pl_oci_desc desc;       /* what the tags point at: manifest or index */
+	struct pl_oci_strv refs;       /* layout ref names, "<name>:<tag>" */
+	struct pl_oci_strv platforms;  /* "linux/amd64", ... */
+	size_t nlayers;                /* layers per platform */
+	bool reproducible;             /* with check_reproducible: second build matched */
+};
+
+struct pl_build_result {
+	char commit[41];
+	char *repo_url;
+	int64_t epoch;
+	char *out_dir;
+	struct pl_built_image *images;
+	size_t n;
+};
+
+/*
+ * Build the recipes named in o (or all) at the commit into the layout. Stops
+ * at the first failing recipe with an error naming it; images already built
+ * stay in res. With check_reproducible, a second build into a scratch layout
+ * must give the same digests, else PL_EVERIFY naming the first blob that
+ * differs. Release res with pl_build_result_release in every case.
+ */
+int pl_build(const struct pl_build_opts *o, struct pl_build_result *res, struct pl_err *err);
+void pl_build_result_release(struct pl_build_result *res);
+
+/* The build result as JSON (caller owns *out). */
+int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct pl_err *err);
+
+/*
+ * Lint plinth.yaml, every patch, and the given recipes (all when nrecipes is
+ * 0) at the commit. Every problem is appended to out; returns the number of
+ * problems or a negative error when the repo itself can not be read.
+ */
+int pl_lint_repo(const struct pl_source_opts *src, const char *const *recipes, size_t nrecipes,
+		 struct pl_lint *out, struct pl_err *err);
+
+/*
+ * Describe the image ref names ("oci:DIR[:REF]") as JSON: digest, media type,
+ * and for a manifest its manifest and config; for an index the index and
+ * each platform's manifest and config. Caller owns *out.
+ */
+int pl_inspect(const char *ref, json_t **out, struct pl_err *err);
+
+#endif

@@ -1,0 +1,634 @@
+/*
+ * plinth build: recipe -> layer trees -> deterministic layers -> config,
+ * manifest (and index for several architectures) -> tags in an OCI layout.
+ * The layout only gains tags once every blob of the image is stored.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/layer.h"
+#include "lib/pipeline/internal.h"
+#include "util/buf.h"
+#include "util/fsutil.h"
+#include "util/json.h"
+#include "util/log.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define ANN_RECIPE "dev.plinth.recipe"
+
+struct build_ctx {
+	const struct pl_build_opts *o;
+	struct pl_source *src;
+	struct pl_cas *content;
+	struct pl_oci_layout *layout;
+	int64_t epoch;
+	char created[32];
+};
+
+/* What the architectures of one image share: its layers and their history. */
+struct image_layers {
+	struct pl_oci_desc *descs;
+	struct pl_oci_strv diff_ids;
+	struct pl_oci_history *history;
+	size_t n;
+};
+
+static void image_layers_release(struct image_layers *il)
+{
+	for (size_t i = 0; i < il->n; i++) {
+		pl_oci_desc_release(&il->descs[i]);
+		pl_oci_history_release(&il->history[i]);
+	}
+	free(il->descs);
+	free(il->history);
+	pl_oci_strv_release(&il->diff_ids);
+	memset(il, 0, sizeof(*il));
+}
+
+static int add_layer(struct build_ctx *b, struct image_layers *il, const struct pl_fstree *t,
+		     const char *created_by, const char *comment, struct pl_err *err)
+{
+	struct pl_layer_write_opts wo = { 0 };
+	struct pl_layer_result res;
+	struct pl_oci_desc *d;
+	struct pl_oci_history *h;
+	int rc;
+
+	wo.comp = b->o->zstd || b->src->settings->compression == PL_SETTINGS_ZSTD ? PL_COMP_ZSTD
+										   : PL_COMP_GZIP;
+	wo.threads = b->o->threads;
+	wo.epoch = b->epoch;
+	rc = pl_layer_write(t, b->content, pl_oci_layout_cas(b->layout), &wo, &res, err);
+	if (rc < 0)
+		return rc;
+	d = realloc(il->descs, (il->n + 1) * sizeof(*d));
+	if (!d)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	il->descs = d;
+	h = realloc(il->history, (il->n + 1) * sizeof(*h));
+	if (!h)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	il->history = h;
+	d = &il->descs[il->n];
+	h = &il->history[il->n];
+	memset(d, 0, sizeof(*d));
+	memset(h, 0, sizeof(*h));
+	il->n++;
+	d->media_type = strdup(res.media_type);
+	memcpy(d->digest, res.digest, sizeof(d->digest));
+	d->size = res.size;
+	h->created = strdup(b->created);
+	h->created_by = strdup(created_by);
+	h->comment = comment ? strdup(comment) : NULL;
+	if (!d->media_type || !h->created || !h->created_by || (comment && !h->comment))
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	pl_log_debug("layer %s (%llu bytes): %s", res.digest, (unsigned long long)res.size,
+		     created_by);
+	return pl_oci_strv_push(&il->diff_ids, res.diff_id, err);
+}
+
+static int build_layers(struct build_ctx *b, const struct pl_recipe *r, struct image_layers *il,
+			struct pl_err *err)
+{
+	struct pl_assemble_ctx ac = { b->src, b->content, b->epoch };
+	struct pl_fstree *merged = NULL, *t = NULL;
+	struct pl_buf by = PL_BUF_INIT;
+	int rc;
+
+	rc = pl_fstree_new(&merged, err);
+	for (size_t i = 0; rc == 0 && i < r->nlayers; i++) {
+		const struct pl_recipe_layer *l = &r->layers[i];
+
+		rc = pl_assemble_layer(&ac, r, l, merged, &t, err);
+		if (rc < 0)
+			break;
+		if (pl_fstree_count(t) == 0) {
+			pl_fstree_free(t);
+			t = NULL;
+			continue;
+		}
+		pl_buf_reset(&by);
+		rc = pl_buf_addf(&by, err, "plinth: %s layer %s", r->file,
+				 l->name ? l->name : l->shorthand ? "(files)" : "(unnamed)");
+		if (rc == 0)
+			rc = add_layer(b, il, t, by.data, l->comment, err);
+		if (rc == 0)
+			rc = pl_fstree_apply(merged, t, err);
+		pl_fstree_free(t);
+		t = NULL;
+	}
+	if (rc == 0)
+		rc = pl_assemble_accounts(&ac, r, merged, &t, err);
+	if (rc == 0 && t) {
+		pl_buf_reset(&by);
+		rc = pl_buf_addf(&by, err, "plinth: %s accounts", r->file);
+		if (rc == 0)
+			rc = add_layer(b, il, t, by.data, NULL, err);
+	}
+	pl_fstree_free(t);
+	pl_fstree_free(merged);
+	pl_buf_release(&by);
+	return rc;
+}
+
+static int map_from_recipe(struct pl_oci_map *m, const struct pl_recipe_map *rm,
+			   struct pl_err *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < rm->n; i++)
+		rc = pl_oci_map_set(m, rm->v[i].key, rm->v[i].value, err);
+	return rc;
+}
+
+static int strv_from_recipe(struct pl_oci_strv *s, const struct pl_recipe_list *l,
+			    struct pl_err *err)
+{
+	int rc = 0;
+
+	if (!l->set)
+		return 0;
+	if (!s->v) {
+		s->v = calloc(1, sizeof(char *));
+		if (!s->v)
+			return pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; rc == 0 && i < l->n; i++)
+		rc = pl_oci_strv_push(s, l->v[i], err);
+	return rc;
+}
+
+static int dupstr(char **dst, const char *src, struct pl_err *err)
+{
+	if (!src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : pl_err_set(err, PL_ENOMEM, "out of memory");
+}
+
+static int make_config(struct build_ctx *b, const struct pl_recipe *r, const char *arch,
+		       const char *variant, const struct image_layers *il,
+		       struct pl_oci_config *c, struct pl_err *err)
+{
+	const struct pl_recipe_config *rc_ = &r->config;
+	struct pl_buf kv = PL_BUF_INIT;
+	bool has_path = false;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	rc = dupstr(&c->architecture, arch, err);
+	if (rc == 0)
+		rc = dupstr(&c->variant, variant, err);
+	if (rc == 0)
+		rc = dupstr(&c->os, "linux", err);
+	if (rc == 0)
+		rc = dupstr(&c->created, b->created, err);
+	if (rc == 0)
+		rc = dupstr(&c->user, rc_->user, err);
+	if (rc == 0)
+		rc = dupstr(&c->working_dir, rc_->workdir, err);
+	if (rc == 0)
+		rc = dupstr(&c->stop_signal, rc_->stop_signal, err);
+	for (size_t i = 0; rc == 0 && i < rc_->env.n; i++)
+		if (!strcmp(rc_->env.v[i].key, "PATH"))
+			has_path = true;
+	/* like docker and apko: an image without PATH gets the usual one */
+	if (rc == 0 && !has_path)
+		rc = pl_oci_strv_push(&c->env, DEFAULT_PATH, err);
+	for (size_t i = 0; rc == 0 && i < rc_->env.n; i++) {
+		pl_buf_reset(&kv);
+		rc = pl_buf_addf(&kv, err, "%s=%s", rc_->env.v[i].key, rc_->env.v[i].value);
+		if (rc == 0)
+			rc = pl_oci_strv_push(&c->env, kv.data, err);
+	}
+	if (rc == 0)
+		rc = strv_from_recipe(&c->entrypoint, &rc_->entrypoint, err);
+	if (rc == 0)
+		rc = strv_from_recipe(&c->cmd, &rc_->cmd, err);
+	if (rc == 0)
+		rc = strv_from_recipe(&c->volumes, &rc_->volumes, err);
+	for (size_t i = 0; rc == 0 && i < rc_->nports; i++)
+		rc = pl_oci_strv_push(&c->exposed_ports, rc_->ports[i].spec, err);
+	if (rc == 0)
+		rc = map_from_recipe(&c->labels, &rc_->labels, err);
+	for (size_t i = 0; rc == 0 && i < il->n; i++)
+		rc = pl_oci_strv_push(&c->diff_ids, il->diff_ids.v[i], err);
+	if (rc == 0 && il->n) {
+		c->history = calloc(il->n, sizeof(*c->history));
+		if (!c->history)
+			rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+		else
+			c->n_history = il->n;
+		for (size_t i = 0; rc == 0 && i < il->n; i++) {
+			rc = dupstr(&c->history[i].created, il->history[i].created, err);
+			if (rc == 0)
+				rc = dupstr(&c->history[i].created_by, il->history[i].created_by,
+					    err);
+			if (rc == 0)
+				rc = dupstr(&c->history[i].comment, il->history[i].comment, err);
+		}
+	}
+	pl_buf_release(&kv);
+	return rc;
+}
+
+/* The annotations every image of the build carries. */
+static int annotate(struct build_ctx *b, const struct pl_recipe *r, struct pl_oci_map *m,
+		    struct pl_err *err)
+{
+	int rc = map_from_recipe(m, &r->annotations, err);
+
+	if (rc == 0 && !pl_oci_map_get(m, PL_ANN_SOURCE))
+		rc = pl_oci_map_set(m, PL_ANN_SOURCE, pl_gitsrc_url(b->src->git), err);
+	if (rc == 0)
+		rc = pl_oci_map_set(m, PL_ANN_REVISION, b->src->commit.id, err);
+	if (rc == 0)
+		rc = pl_oci_map_set(m, PL_ANN_CREATED, b->created, err);
+	if (rc == 0 && !pl_oci_map_get(m, "org.opencontainers.image.title"))
+		rc = pl_oci_map_set(m, "org.opencontainers.image.title", r->name, err);
+	if (rc == 0 && r->description && !pl_oci_map_get(m, "org.opencontainers.image.description"))
+		rc = pl_oci_map_set(m, "org.opencontainers.image.description", r->description, err);
+	if (rc == 0 && r->tags.n && !pl_oci_map_get(m, "org.opencontainers.image.version"))
+		rc = pl_oci_map_set(m, "org.opencontainers.image.version", r->tags.v[0], err);
+	if (rc == 0)
+		rc = pl_oci_map_set(m, ANN_RECIPE, r->file, err);
+	return rc;
+}
+
+static int put_json_doc(struct build_ctx *b, json_t *j, const char *mt, struct pl_oci_desc *d,
+			struct pl_err *err)
+{
+	int rc = pl_oci_layout_put_json(b->layout, j, mt, d, err);
+
+	json_decref(j);
+	return rc;
+}
+
+static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
+			  const struct image_layers *il, struct pl_oci_desc *out,
+			  struct pl_err *err)
+{
+	struct pl_oci_config cfg;
+	struct pl_oci_manifest man;
+	const char *arch = NULL, *variant = NULL;
+	json_t *j = NULL;
+	int rc;
+
+	memset(&man, 0, sizeof(man));
+	memset(out, 0, sizeof(*out));
+	if (pl_recipe_arch_oci(deb_arch, &arch, &variant) < 0)
+		return pl_err_set(err, PL_EINVAL, PL_MARK_FMT ": unknown architecture '%s'",
+				  PL_MARK_ARGS(r->architectures.mark), deb_arch);
+	rc = make_config(b, r, arch, variant, il, &cfg, err);
+	if (rc == 0)
+		rc = pl_oci_config_to_json(&cfg, &j, err);
+	if (rc == 0)
+		rc = put_json_doc(b, j, PL_MT_OCI_CONFIG, &man.config, err);
+	if (rc < 0)
+		goto out;
+	man.schema_version = 2;
+	man.layers = il->n ? calloc(il->n, sizeof(*man.layers)) : NULL;
+	if (il->n && !man.layers) {
+		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+		goto out;
+	}
+	man.n_layers = il->n;
+	for (size_t i = 0; rc == 0 && i < il->n; i++)
+		rc = pl_oci_desc_copy(&man.layers[i], &il->descs[i], err);
+	if (rc == 0)
+		rc = annotate(b, r, &man.annotations, err);
+	if (rc == 0)
+		rc = pl_oci_manifest_to_json(&man, &j, err);
+	if (rc == 0)
+		rc = put_json_doc(b, j, PL_MT_OCI_MANIFEST, out, err);
+	if (rc == 0) {
+		out->platform = calloc(1, sizeof(*out->platform));
+		if (!out->platform)
+			rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+		else if (dupstr(&out->platform->architecture, arch, err) < 0 ||
+			 dupstr(&out->platform->os, "linux", err) < 0 ||
+			 dupstr(&out->platform->variant, variant, err) < 0)
+			rc = err->code;
+	}
+out:
+	pl_oci_config_release(&cfg);
+	pl_oci_manifest_release(&man);
+	return rc;
+}
+
+static int platform_name(const struct pl_oci_desc *d, struct pl_oci_strv *v, struct pl_err *err)
+{
+	struct pl_buf s = PL_BUF_INIT;
+	int rc = pl_buf_addf(&s, err, "%s/%s%s%s", d->platform->os, d->platform->architecture,
+			     d->platform->variant ? "/" : "",
+			     d->platform->variant ? d->platform->variant : "");
+
+	if (rc == 0)
+		rc = pl_oci_strv_push(v, s.data, err);
+	pl_buf_release(&s);
+	return rc;
+}
+
+static int check_recipe_supported(const struct pl_recipe *r, struct pl_err *err)
+{
+	if (r->base && strcmp(r->base, "scratch") != 0)
+		return pl_err_set(err, PL_EINVAL,
+				  PL_MARK_FMT ": base '%s': this plinth builds from scratch only; "
+				  "importing base images is not implemented yet",
+				  PL_MARK_ARGS(r->base_mark), r->base);
+	if (r->packages.n)
+		return pl_err_set(err, PL_EINVAL,
+				  PL_MARK_FMT ": packages: this plinth can not install Debian "
+				  "packages yet (no apt stage); remove 'packages' or use tarballs",
+				  PL_MARK_ARGS(r->packages.mark));
+	return 0;
+}
+
+static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_image *img,
+			struct pl_err *err)
+{
+	struct image_layers il;
+	struct pl_recipe *r = NULL;
+	struct pl_oci_index ix;
+	struct pl_buf ref = PL_BUF_INIT;
+	json_t *j = NULL;
+	int rc;
+
+	memset(&il, 0, sizeof(il));
+	memset(&ix, 0, sizeof(ix));
+	rc = pl_source_load_recipe(b->src, name, &r, err);
+	if (rc == 0)
+		rc = check_recipe_supported(r, err);
+	if (rc < 0)
+		goto out;
+	img->name = strdup(r->name);
+	img->recipe_file = strdup(r->file);
+	if (!img->name || !img->recipe_file) {
+		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = build_layers(b, r, &il, err);
+	if (rc < 0)
+		goto out;
+	img->nlayers = il.n;
+	ix.schema_version = 2;
+	ix.manifests = calloc(r->architectures.n, sizeof(*ix.manifests));
+	if (!ix.manifests) {
+		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; rc == 0 && i < r->architectures.n; i++) {
+		rc = build_platform(b, r, r->architectures.v[i], &il, &ix.manifests[i], err);
+		ix.n_manifests = i + 1;
+		if (rc == 0)
+			rc = platform_name(&ix.manifests[i], &img->platforms, err);
+	}
+	if (rc < 0)
+		goto out;
+	if (ix.n_manifests == 1) {
+		/* one platform: tags point at the manifest itself */
+		rc = pl_oci_desc_copy(&img->desc, &ix.manifests[0], err);
+	} else {
+		rc = annotate(b, r, &ix.annotations, err);
+		if (rc == 0)
+			rc = pl_oci_index_to_json(&ix, &j, err);
+		if (rc == 0)
+			rc = put_json_doc(b, j, PL_MT_OCI_INDEX, &img->desc, err);
+	}
+	for (size_t i = 0; rc == 0 && i < r->tags.n; i++) {
+		pl_buf_reset(&ref);
+		rc = pl_buf_addf(&ref, err, "%s:%s", r->name, r->tags.v[i]);
+		if (rc == 0)
+			rc = pl_oci_layout_tag(b->layout, ref.data, &img->desc, err);
+		if (rc == 0)
+			rc = pl_oci_strv_push(&img->refs, ref.data, err);
+	}
+out:
+	if (rc < 0)
+		pl_err_wrap(err, "recipe '%s'", name);
+	pl_buf_release(&ref);
+	pl_oci_index_release(&ix);
+	image_layers_release(&il);
+	pl_recipe_free(r);
+	return rc;
+}
+
+static int open_stores(struct build_ctx *b, const char *cache_dir, const char *out_dir,
+		       struct pl_err *err)
+{
+	struct pl_buf p = PL_BUF_INIT;
+	int rc = pl_buf_addf(&p, err, "%s/content", cache_dir);
+
+	if (rc == 0)
+		rc = pl_mkdir_p(p.data, 0755, err);
+	if (rc == 0)
+		rc = pl_cas_open(&b->content, p.data, err);
+	if (rc == 0)
+		rc = pl_oci_layout_open(&b->layout, out_dir, true, err);
+	pl_buf_release(&p);
+	return rc;
+}
+
+static void close_stores(struct build_ctx *b)
+{
+	pl_oci_layout_free(b->layout);
+	pl_cas_free(b->content);
+	b->layout = NULL;
+	b->content = NULL;
+}
+
+static int build_all(struct build_ctx *b, const struct pl_oci_strv *names, const char *out_dir,
+		     struct pl_build_result *res, struct pl_err *err)
+{
+	int rc = open_stores(b, b->o->src.cache_dir, out_dir, err);
+
+	if (rc < 0)
+		goto out;
+	res->images = calloc(names->n ? names->n : 1, sizeof(*res->images));
+	if (!res->images) {
+		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; rc == 0 && i < names->n; i++) {
+		res->n = i + 1;
+		pl_log_info("building %s", names->v[i]);
+		rc = build_recipe(b, names->v[i], &res->images[i], err);
+	}
+out:
+	close_stores(b);
+	return rc;
+}
+
+/* Build again into a scratch layout with a scratch content store; compare. */
+static int check_reproducible(struct build_ctx *b, const struct pl_oci_strv *names,
+			      struct pl_build_result *res, struct pl_err *err)
+{
+	struct pl_build_result again;
+	struct pl_build_opts o2 = *b->o;
+	struct build_ctx b2 = *b;
+	char tmpl[] = "/tmp/plinth-repro-XXXXXX";
+	struct pl_buf dir = PL_BUF_INIT;
+	int rc;
+
+	memset(&again, 0, sizeof(again));
+	if (!mkdtemp(tmpl))
+		return pl_err_errno(err, PL_EIO, "scratch directory for --check-reproducible");
+	o2.src.cache_dir = tmpl;
+	b2.o = &o2;
+	rc = pl_buf_addf(&dir, err, "%s/layout", tmpl);
+	if (rc == 0)
+		rc = build_all(&b2, names, dir.data, &again, err);
+	if (rc < 0) {
+		pl_err_wrap(err, "second build for --check-reproducible");
+		goto out;
+	}
+	for (size_t i = 0; i < res->n; i++) {
+		res->images[i].reproducible =
+			!strcmp(res->images[i].desc.digest, again.images[i].desc.digest);
+		if (!res->images[i].reproducible && rc == 0)
+			rc = pl_err_set(err, PL_EVERIFY,
+					"'%s' is not reproducible: first build %s, second build %s "
+					"(kept in %s)",
+					res->images[i].name, res->images[i].desc.digest,
+					again.images[i].desc.digest, dir.data);
+	}
+out:
+	pl_build_result_release(&again);
+	if (rc == 0)
+		pl_rm_rf(tmpl, NULL);
+	pl_buf_release(&dir);
+	return rc;
+}
+
+int pl_build(const struct pl_build_opts *o, struct pl_build_result *res, struct pl_err *err)
+{
+	struct pl_source src;
+	struct pl_oci_strv names = { 0 };
+	struct build_ctx b;
+	const char *out_dir;
+	bool dirty = false;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&b, 0, sizeof(b));
+	rc = pl_source_open(&src, &o->src, err);
+	if (rc < 0)
+		return rc;
+	b.o = o;
+	b.src = &src;
+	b.epoch = o->has_epoch ? o->epoch : src.commit.time;
+	pl_oci_time(b.epoch, b.created);
+	memcpy(res->commit, src.commit.id, sizeof(res->commit));
+	res->epoch = b.epoch;
+	res->repo_url = strdup(pl_gitsrc_url(src.git));
+	out_dir = o->out_dir ? o->out_dir : src.settings->output;
+	res->out_dir = strdup(out_dir);
+	if (!res->repo_url || !res->out_dir) {
+		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (pl_gitsrc_is_dirty(src.git, &dirty, NULL) == 0 && dirty)
+		pl_log_warn("the work tree has uncommitted changes; building commit %.12s as "
+			    "committed", src.commit.id);
+	if (o->all) {
+		rc = pl_source_recipe_names(&src, &names, err);
+	} else {
+		for (size_t i = 0; rc == 0 && i < o->nrecipes; i++)
+			rc = pl_oci_strv_push(&names, o->recipes[i], err);
+	}
+	if (rc == 0 && names.n == 0)
+		rc = pl_err_set(err, PL_EUSAGE, "no recipes to build (name some, or use --all)");
+	if (rc == 0)
+		rc = build_all(&b, &names, out_dir, res, err);
+	if (rc == 0 && o->check_reproducible)
+		rc = check_reproducible(&b, &names, res, err);
+out:
+	pl_oci_strv_release(&names);
+	pl_source_release(&src);
+	return rc;
+}
+
+void pl_build_result_release(struct pl_build_result *res)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		struct pl_built_image *img = &res->images[i];
+
+		free(img->name);
+		free(img->recipe_file);
+		pl_oci_desc_release(&img->desc);
+		pl_oci_strv_release(&img->refs);
+		pl_oci_strv_release(&img->platforms);
+	}
+	free(res->images);
+	free(res->repo_url);
+	free(res->out_dir);
+	memset(res, 0, sizeof(*res));
+}
+
+static json_t *strv_json(const struct pl_oci_strv *s)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < s->n; i++)
+		json_array_append_new(a, json_string(s->v[i]));
+	return a;
+}
+
+int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct pl_err *err)
+{
+	json_t *j = json_object(), *imgs = json_array();
+	int rc = 0;
+
+	*out = NULL;
+	if (!j || !imgs) {
+		json_decref(j);
+		json_decref(imgs);
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	rc = pl_json_set_str(j, "commit", res->commit, err);
+	if (rc == 0)
+		rc = pl_json_set_str(j, "repo", res->repo_url, err);
+	if (rc == 0)
+		rc = pl_json_set_new(j, "epoch", json_integer(res->epoch), err);
+	if (rc == 0)
+		rc = pl_json_set_str(j, "layout", res->out_dir, err);
+	if (rc == 0)
+		rc = pl_json_set_new(j, "images", imgs, err);
+	else
+		json_decref(imgs);
+	for (size_t i = 0; rc == 0 && i < res->n; i++) {
+		const struct pl_built_image *img = &res->images[i];
+		json_t *o = json_object();
+
+		rc = pl_json_append_new(imgs, o, err);
+		if (rc == 0)
+			rc = pl_json_set_str(o, "name", img->name ? img->name : "", err);
+		if (rc == 0)
+			rc = pl_json_set_str(o, "recipe", img->recipe_file ? img->recipe_file : "",
+					     err);
+		if (rc == 0)
+			rc = pl_json_set_str(o, "digest", img->desc.digest, err);
+		if (rc == 0 && img->desc.media_type)
+			rc = pl_json_set_str(o, "mediaType", img->desc.media_type, err);
+		if (rc == 0)
+			rc = pl_json_set_new(o, "size", json_integer((json_int_t)img->desc.size),
+					     err);
+		if (rc == 0)
+			rc = pl_json_set_new(o, "refs", strv_json(&img->refs), err);
+		if (rc == 0)
+			rc = pl_json_set_new(o, "platforms", strv_json(&img->platforms), err);
+		if (rc == 0)
+			rc = pl_json_set_new(o, "layers", json_integer((json_int_t)img->nlayers),
+					     err);
+		if (rc == 0)
+			rc = pl_json_set_new(o, "reproducible", json_boolean(img->reproducible),
+					     err);
+	}
+	if (rc < 0) {
+		json_decref(j);
+		return rc;
+	}
+	*out = j;
+	return 0;
+}

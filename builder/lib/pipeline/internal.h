@@ -1,0 +1,66 @@
+/* pipeline internals shared by its files; not part of the library API. */
+#ifndef PL_PIPELINE_INTERNAL_H
+#define PL_PIPELINE_INTERNAL_H
+
+#include "lib/cas.h"
+#include "lib/fstree.h"
+#include "lib/gitsrc.h"
+#include "lib/pipeline.h"
+#include "lib/recipe.h"
+
+#define PL_SETTINGS_FILE "plinth.yaml"
+#define PL_RECIPES_DIR "recipes"
+#define PL_PATCHES_DIR "patches"
+#define PL_BLOB_MAX ((size_t)2 << 30) /* files and tarballs read from git */
+
+/* The curation repo at one commit. */
+struct pl_source {
+	struct pl_gitsrc *git;
+	struct pl_gitsrc_commit commit;
+	struct pl_settings *settings; /* defaults when plinth.yaml is absent */
+};
+
+int pl_source_open(struct pl_source *s, const struct pl_source_opts *o, struct pl_err *err);
+void pl_source_release(struct pl_source *s);
+
+/* Read a file of the commit (NUL-terminated, caller frees). */
+int pl_source_read(struct pl_source *s, const char *path, size_t max, char **data, size_t *len,
+		   struct pl_err *err);
+
+/* Recipe names (the files recipes/<name>.yaml), sorted; free with pl_oci_strv_release. */
+int pl_source_recipe_names(struct pl_source *s, struct pl_oci_strv *names, struct pl_err *err);
+
+/* Load and lint recipes/<name>.yaml. */
+int pl_source_load_recipe(struct pl_source *s, const char *name, struct pl_recipe **out,
+			  struct pl_err *err);
+
+/* What assembling a recipe needs. */
+struct pl_assemble_ctx {
+	struct pl_source *src;
+	struct pl_cas *content; /* file contents */
+	int64_t epoch;          /* mtime of everything the recipe declares */
+};
+
+/*
+ * Build the layer tree of recipe layer l on top of merged (read-only here):
+ * tarballs first, then directories, files and symlinks. Parent directories
+ * missing from the layer take their metadata from merged when it has them.
+ */
+int pl_assemble_layer(const struct pl_assemble_ctx *c, const struct pl_recipe *r,
+		      const struct pl_recipe_layer *l, const struct pl_fstree *merged,
+		      struct pl_fstree **out, struct pl_err *err);
+
+/*
+ * The accounts layer: /etc/passwd and /etc/group (merged with those already
+ * in merged) and home directories. *out is NULL when the recipe declares no
+ * accounts.
+ */
+int pl_assemble_accounts(const struct pl_assemble_ctx *c, const struct pl_recipe *r,
+			 const struct pl_fstree *merged, struct pl_fstree **out,
+			 struct pl_err *err);
+
+/* Recipe error prefix "file:line:col". */
+#define PL_MARK_FMT "%s:%d:%d"
+#define PL_MARK_ARGS(m) ((m).file ? (m).file : "?"), (m).line, (m).col
+
+#endif

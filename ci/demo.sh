@@ -1,0 +1,35 @@
+#!/bin/sh
+# make demo: build every example recipe of this repo, at its HEAD commit,
+# into the OCI layout out/images, then show how to look at the result.
+set -eu
+cd "$(dirname "$0")/.."
+: "${PLINTH:=build/plinth}"
+OUT=out/images
+
+if ! git rev-parse --verify -q HEAD >/dev/null; then
+	echo "demo: this is not a git checkout with a commit; Plinth builds from commits" >&2
+	exit 1
+fi
+echo "== plinth lint (recipes, patches and plinth.yaml at HEAD)"
+"$PLINTH" lint
+echo
+echo "== plinth build --all --out oci:$OUT --check-reproducible"
+"$PLINTH" build --all --out "oci:$OUT" --check-reproducible
+echo
+first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"])' "$OUT/index.json")
+echo "== plinth inspect oci:$OUT:$first"
+"$PLINTH" inspect "oci:$OUT:$first"
+echo
+echo "== skopeo inspect oci:$OUT:$first"
+skopeo inspect "oci:$OUT:$first" | head -n 20
+echo
+cat <<MSG
+The images are in the OCI image layout $OUT (one ref per recipe tag):
+$(python3 -c 'import json,sys; [print("  oci:'"$OUT"':" + m["annotations"]["org.opencontainers.image.ref.name"] + "  " + m["digest"]) for m in json.load(open(sys.argv[1]))["manifests"]]' "$OUT/index.json")
+
+Look at them with:
+  $PLINTH inspect oci:$OUT:$first
+  skopeo inspect oci:$OUT:$first
+  umoci unpack --rootless --image $OUT:$first /tmp/bundle && ls -l /tmp/bundle/rootfs
+  skopeo copy oci:$OUT:$first docker-archive:/tmp/image.tar   # for docker load
+MSG
