@@ -118,6 +118,24 @@ typedef int (*pl_fstree_walk_fn)(const struct pl_fsentry *e, void *ctx, struct p
 int pl_fstree_walk(const struct pl_fstree *t, pl_fstree_walk_fn fn, void *ctx,
 		   struct pl_err *err);
 
+/*
+ * The canonical form of path ("etc/passwd", "" for the root) in a new
+ * malloc'd string: leading '/', '.' components and '//' dropped.
+ * PL_EPOLICY for '..', PL_ETOOBIG past 4096 bytes.
+ */
+int pl_fstree_normalize(const char *path, char **out, struct pl_err *err);
+
+/* Decides whether pl_fstree_prune keeps an entry (path is canonical). */
+typedef bool (*pl_fstree_keep_fn)(const char *path, void *ctx);
+
+/*
+ * Remove every entry below directory dir for which keep returns false,
+ * descending into the directories kept (an opaque directory that keeps
+ * what the current layer added). PL_ENOTFOUND when dir does not exist.
+ */
+int pl_fstree_prune(struct pl_fstree *t, const char *dir, pl_fstree_keep_fn keep, void *ctx,
+		    struct pl_err *err);
+
 /* Mark a directory opaque (diff trees). */
 int pl_fstree_set_opaque(struct pl_fstree *t, const char *path, bool opaque, struct pl_err *err);
 
