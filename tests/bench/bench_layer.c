@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 	ctmp = getenv("BENCH_CONTENT_DIR");
 	if (!ctmp || !*ctmp)
 		ctmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : work;
-	snprintf(cwork, sizeof(cwork), "%s/plinth-bench-content-XXXXXX", ctmp);
+	snprintf(cwork, sizeof(cwork), "%.3000s/plinth-bench-content-XXXXXX", ctmp);
 	if (!mkdtemp(cwork)) {
 		perror("mkdtemp");
 		status = 1;
