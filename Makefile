@@ -79,7 +79,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBA)
 deps:
 	ci/deps.sh
 
-check: unit fuzz-replay integration
+# check and demo install the packages first, then re-run make so that
+# pkg-config sees the libraries they brought.
+check: deps
+	$(MAKE) unit fuzz-replay integration
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -103,7 +106,8 @@ fuzz:
 bench: $(PLINTH) $(BENCH_BIN)
 	PLINTH=$(abspath $(PLINTH)) BENCH_BIN=$(abspath $(BUILD)/bench) ci/bench.sh
 
-demo: deps $(PLINTH)
+demo: deps
+	$(MAKE) $(PLINTH)
 	PLINTH=$(abspath $(PLINTH)) ci/demo.sh
 
 install: $(PLINTH)

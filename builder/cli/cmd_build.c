@@ -82,6 +82,7 @@ int cmd_build(int argc, char **argv)
 		return cli_usage_error("build", "name the recipes to build, or use --all");
 	if (o.out_dir && !*o.out_dir)
 		return cli_usage_error("build", "--out wants oci:DIR");
+	o.tmp_dir = getenv("TMPDIR");
 	o.recipes = (const char *const *)(argv + optind);
 	o.nrecipes = (size_t)(argc - optind);
 	switch (cli_source_date_epoch(&epoch)) {

@@ -24,9 +24,7 @@
 #define PL_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 #define PL_MT_OCI_LAYOUT_HEADER "application/vnd.oci.layout.header.v1+json"
 #define PL_MT_OCI_EMPTY "application/vnd.oci.empty.v1+json"
-#define PL_MT_OCI_LAYER_TAR "application/vnd.oci.image.layer.v1.tar"
-#define PL_MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
-#define PL_MT_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
+/* Layer media types are layer.h's PL_MT_LAYER_*. */
 #define PL_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define PL_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define PL_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"

@@ -35,6 +35,7 @@ struct pl_build_opts {
 	bool zstd;                     /* zstd layers (else plinth.yaml's, default gzip) */
 	int threads;                   /* compression threads; 0 = all CPUs */
 	bool check_reproducible;       /* build again in a scratch layout and compare */
+	const char *tmp_dir;           /* for scratch directories; NULL = /tmp */
 };
 
 /* One image a build wrote. */

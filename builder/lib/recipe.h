@@ -341,6 +341,9 @@ struct pl_lint {
 void pl_lint_init(struct pl_lint *l);
 void pl_lint_release(struct pl_lint *l);
 
+/* Append a copy of msg (a problem found outside the model checks). */
+int pl_lint_add(struct pl_lint *l, const char *msg, struct pl_err *err);
+
 /* Context for cross-file checks; every field may be NULL / 0. */
 struct pl_recipe_lint_opts {
 	const char *file_name;		    /* "recipes/<name>.yaml": name must match */

@@ -48,6 +48,17 @@ cat "$T/out.txt"
 $PLINTH lint good >/dev/null 2>&1 && fail "lint still fails on the bad patch" || true
 ok "lint reports every problem with file:line:col"
 
+# a broken plinth.yaml is one more lint problem, not a failure to lint
+cp "$R/plinth.yaml" "$T/plinth.yaml.good"
+printf 'output: out/images\ncompresion: zstd\n' >"$R/plinth.yaml"
+commit "$R"
+expect_fail "lint of a broken plinth.yaml" "problems" $PLINTH lint
+grep -q "^plinth.yaml:2:1: .*did you mean 'compression'" "$T/out.txt" || fail "plinth.yaml problem not reported"
+grep -q "recipes/two.yaml:3:" "$T/out.txt" || fail "recipes not linted after a broken plinth.yaml"
+expect_fail "build with a broken plinth.yaml" "plinth.yaml:2:1" $PLINTH build good
+cp "$T/plinth.yaml.good" "$R/plinth.yaml"
+ok "plinth.yaml problems"
+
 # --all builds every recipe; the output dir comes from plinth.yaml
 git -C "$R" rm -q recipes/two.yaml patches/PL-1.yaml
 commit "$R"

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "lib/layer.h"
 #include "lib/oci.h"
 #include "testutil.h"
 #include "util/json.h"
@@ -186,8 +187,8 @@ static void manifest_fixture(struct pl_oci_manifest *m)
 	set_desc(&m->config, PL_MT_OCI_CONFIG, DA, 100);
 	m->n_layers = 2;
 	m->layers = calloc(2, sizeof(*m->layers));
-	set_desc(&m->layers[0], PL_MT_OCI_LAYER_GZIP, DB, 200);
-	set_desc(&m->layers[1], PL_MT_OCI_LAYER_ZSTD, DC, 300);
+	set_desc(&m->layers[0], PL_MT_LAYER_GZIP, DB, 200);
+	set_desc(&m->layers[1], PL_MT_LAYER_ZSTD, DC, 300);
 	ok(pl_oci_map_set(&m->annotations, PL_ANN_REVISION, "abc123", &err), &err);
 }
 
@@ -210,7 +211,7 @@ static void test_oci_image_manifest_round_trip(void **state)
 	assert_string_equal(m2.config.digest, DA);
 	assert_int_equal(m2.config.size, 100);
 	assert_int_equal(m2.n_layers, 2);
-	assert_string_equal(m2.layers[1].media_type, PL_MT_OCI_LAYER_ZSTD);
+	assert_string_equal(m2.layers[1].media_type, PL_MT_LAYER_ZSTD);
 	assert_int_equal(m2.layers[1].size, 300);
 	assert_string_equal(pl_oci_map_get(&m2.annotations, PL_ANN_REVISION), "abc123");
 	ok(pl_oci_manifest_to_json(&m2, &j2, &err), &err);

@@ -21,6 +21,7 @@
 
 #define IO_BUF (256u << 10)
 #define TAR_BLOCK 10240
+#define STAGE_BUF (512u << 10)
 
 struct writer {
 	const struct pl_layer_write_opts *o;
@@ -32,6 +33,8 @@ struct writer {
 	struct pl_sha256 tar_hash;
 	uint64_t tar_size;
 	unsigned char *io;
+	unsigned char *stage; /* tar bytes not yet hashed and compressed */
+	size_t stage_len;
 	struct pl_buf name;
 	/* errors raised inside libarchive's callback, reported after it returns */
 	int cb_rc;
@@ -59,17 +62,36 @@ static int blob_sink(void *ctx, const void *data, size_t len, struct pl_err *err
 	return pl_cas_writer_write(w->cw, data, len, err);
 }
 
+/* Hash and compress a run of tar bytes. */
+static int tar_emit(struct writer *w, const void *buf, size_t len)
+{
+	pl_sha256_update(&w->tar_hash, buf, len);
+	w->tar_size += len;
+	return pl_compress_write(w->comp, buf, len, w->err);
+}
+
+/*
+ * libarchive hands over 10 KiB records; coalescing them into larger runs
+ * cuts the per-call cost of hashing and of feeding the compressor.
+ */
 static la_ssize_t tar_out(struct archive *a, void *ctx, const void *buf, size_t len)
 {
 	struct writer *w = ctx;
-	int rc;
+	int rc = 0;
 
 	(void)a;
 	if (w->discard)
 		return (la_ssize_t)len;
-	pl_sha256_update(&w->tar_hash, buf, len);
-	w->tar_size += len;
-	rc = pl_compress_write(w->comp, buf, len, w->err);
+	if (w->stage_len + len > STAGE_BUF && w->stage_len > 0) {
+		rc = tar_emit(w, w->stage, w->stage_len);
+		w->stage_len = 0;
+	}
+	if (rc == 0 && len >= STAGE_BUF) {
+		rc = tar_emit(w, buf, len);
+	} else if (rc == 0) {
+		memcpy(w->stage + w->stage_len, buf, len);
+		w->stage_len += len;
+	}
 	if (rc < 0) {
 		w->cb_rc = rc;
 		return -1;
@@ -277,7 +299,8 @@ int pl_layer_write(const struct pl_fstree *t, const struct pl_cas *content, stru
 	w.err = err;
 	pl_buf_init(&w.name, 0);
 	w.io = malloc(IO_BUF);
-	if (!w.io) {
+	w.stage = malloc(STAGE_BUF);
+	if (!w.io || !w.stage) {
 		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -300,6 +323,11 @@ int pl_layer_write(const struct pl_fstree *t, const struct pl_cas *content, stru
 	if (archive_write_close(w.a) != ARCHIVE_OK) {
 		rc = archive_fail(&w, "finish tar");
 		goto out;
+	}
+	if (w.stage_len > 0) {
+		rc = tar_emit(&w, w.stage, w.stage_len);
+		if (rc < 0)
+			goto out;
 	}
 	rc = pl_compress_finish(w.comp, err);
 	if (rc < 0)
@@ -327,6 +355,7 @@ out:
 		pl_sha256_release(&w.tar_hash);
 	pl_buf_release(&w.name);
 	free(w.io);
+	free(w.stage);
 	if (rc < 0)
 		pl_err_wrap(err, "write layer");
 	return rc;

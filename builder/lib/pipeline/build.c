@@ -467,16 +467,22 @@ static int check_reproducible(struct build_ctx *b, const struct pl_oci_strv *nam
 	struct pl_build_result again;
 	struct pl_build_opts o2 = *b->o;
 	struct build_ctx b2 = *b;
-	char tmpl[] = "/tmp/plinth-repro-XXXXXX";
-	struct pl_buf dir = PL_BUF_INIT;
+	struct pl_buf tmpl = PL_BUF_INIT, dir = PL_BUF_INIT;
 	int rc;
 
 	memset(&again, 0, sizeof(again));
-	if (!mkdtemp(tmpl))
-		return pl_err_errno(err, PL_EIO, "scratch directory for --check-reproducible");
-	o2.src.cache_dir = tmpl;
+	rc = pl_buf_addf(&tmpl, err, "%s/plinth-repro-XXXXXX",
+			 b->o->tmp_dir ? b->o->tmp_dir : "/tmp");
+	if (rc < 0)
+		return rc;
+	if (!mkdtemp(tmpl.data)) {
+		rc = pl_err_errno(err, PL_EIO, "scratch directory for --check-reproducible");
+		pl_buf_release(&tmpl);
+		return rc;
+	}
+	o2.src.cache_dir = tmpl.data;
 	b2.o = &o2;
-	rc = pl_buf_addf(&dir, err, "%s/layout", tmpl);
+	rc = pl_buf_addf(&dir, err, "%s/layout", tmpl.data);
 	if (rc == 0)
 		rc = build_all(&b2, names, dir.data, &again, err);
 	if (rc < 0) {
@@ -496,7 +502,8 @@ static int check_reproducible(struct build_ctx *b, const struct pl_oci_strv *nam
 out:
 	pl_build_result_release(&again);
 	if (rc == 0)
-		pl_rm_rf(tmpl, NULL);
+		pl_rm_rf(tmpl.data, NULL);
+	pl_buf_release(&tmpl);
 	pl_buf_release(&dir);
 	return rc;
 }
@@ -512,7 +519,7 @@ int pl_build(const struct pl_build_opts *o, struct pl_build_result *res, struct 
 
 	memset(res, 0, sizeof(*res));
 	memset(&b, 0, sizeof(b));
-	rc = pl_source_open(&src, &o->src, err);
+	rc = pl_source_open(&src, &o->src, NULL, err);
 	if (rc < 0)
 		return rc;
 	b.o = o;

@@ -20,7 +20,13 @@ struct pl_source {
 	struct pl_settings *settings; /* defaults when plinth.yaml is absent */
 };
 
-int pl_source_open(struct pl_source *s, const struct pl_source_opts *o, struct pl_err *err);
+/*
+ * Open the repo and resolve the commit. With lint non-NULL, a broken
+ * plinth.yaml is appended to it as a problem and the defaults are used;
+ * otherwise it is an error.
+ */
+int pl_source_open(struct pl_source *s, const struct pl_source_opts *o, struct pl_lint *lint,
+		   struct pl_err *err);
 void pl_source_release(struct pl_source *s);
 
 /* Read a file of the commit (NUL-terminated, caller frees). */

@@ -34,23 +34,8 @@ static int lint_patches(struct pl_source *s, struct pl_oci_strv *ids, struct pl_
 			rc = pl_source_read(s, path.data, PL_RECIPE_MAX_BYTES, &data, &len, err);
 		if (rc == 0) {
 			if (pl_patchdef_parse(data, len, path.data, &p, &perr) < 0) {
-				char *m = strdup(perr.msg);
-
-				rc = m ? 0 : pl_err_set(err, PL_ENOMEM, "out of memory");
-				if (m) {
-					/* reuse the lint list's growth through a lint of nothing */
-					char **v = realloc(out->msgs, (out->n + 1) * sizeof(*v));
-
-					if (!v) {
-						free(m);
-						rc = pl_err_set(err, PL_ENOMEM, "out of memory");
-					} else {
-						out->msgs = v;
-						out->msgs[out->n++] = m;
-						out->cap = out->n;
-						problems++;
-					}
-				}
+				rc = pl_lint_add(out, perr.msg, err);
+				problems++;
 			} else {
 				int k = pl_patchdef_lint(p, path.data, out, err);
 
@@ -79,13 +64,13 @@ int pl_lint_repo(const struct pl_source_opts *src, const char *const *recipes, s
 	struct pl_source s;
 	int rc, problems = 0;
 
-	rc = pl_source_open(&s, src, err);
-	if (rc == PL_EINVAL && err->msg[0]) {
-		/* a broken plinth.yaml is a lint finding, not a failure to lint */
-		return pl_err_set(err, PL_EINVAL, "%s", err->msg);
-	}
+	size_t before = out->n;
+
+	/* a broken plinth.yaml is a lint finding, not a failure to lint */
+	rc = pl_source_open(&s, src, out, err);
 	if (rc < 0)
 		return rc;
+	problems += (int)(out->n - before);
 	rc = pl_settings_lint(s.settings, out, err);
 	if (rc < 0)
 		goto out;

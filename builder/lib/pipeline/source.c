@@ -5,8 +5,15 @@
 #include "lib/pipeline/internal.h"
 #include "util/buf.h"
 
-int pl_source_open(struct pl_source *s, const struct pl_source_opts *o, struct pl_err *err)
+static int default_settings(struct pl_source *s, struct pl_err *err)
 {
+	return pl_settings_parse("{}", 2, PL_SETTINGS_FILE, &s->settings, err);
+}
+
+int pl_source_open(struct pl_source *s, const struct pl_source_opts *o, struct pl_lint *lint,
+		   struct pl_err *err)
+{
+	struct pl_err perr = PL_ERR_INIT;
 	char *data = NULL;
 	size_t len = 0;
 	int rc;
@@ -23,17 +30,23 @@ int pl_source_open(struct pl_source *s, const struct pl_source_opts *o, struct p
 	if (rc == PL_ENOTFOUND) {
 		/* no plinth.yaml: every setting takes its default */
 		pl_err_init(err);
-		free(data);
-		data = strdup("{}");
-		len = 2;
-		if (!data) {
-			rc = pl_err_set(err, PL_ENOMEM, "out of memory");
-			goto out;
-		}
-	} else if (rc < 0) {
+		rc = default_settings(s, err);
 		goto out;
 	}
-	rc = pl_settings_parse(data, len, PL_SETTINGS_FILE, &s->settings, err);
+	if (rc < 0)
+		goto out;
+	if (!lint) {
+		rc = pl_settings_parse(data, len, PL_SETTINGS_FILE, &s->settings, err);
+		goto out;
+	}
+	rc = pl_settings_parse(data, len, PL_SETTINGS_FILE, &s->settings, &perr);
+	if (rc == PL_EINVAL || rc == PL_ETOOBIG) {
+		rc = pl_lint_add(lint, perr.msg, err);
+		if (rc == 0)
+			rc = default_settings(s, err);
+	} else if (rc < 0) {
+		rc = pl_err_set(err, rc, "%s", perr.msg);
+	}
 out:
 	free(data);
 	if (rc < 0)

@@ -54,6 +54,17 @@ static int lint_push(struct pl_lint *l, char *msg)
 	return 0;
 }
 
+int pl_lint_add(struct pl_lint *l, const char *msg, struct pl_err *err)
+{
+	char *m = strdup(msg);
+
+	if (!m || lint_push(l, m) < 0) {
+		free(m);
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 static void add(struct lctx *c, const struct pl_mark *m, const char *fmt, ...) PL_PRINTF(3, 4);
 static void add(struct lctx *c, const struct pl_mark *m, const char *fmt, ...)
 {
