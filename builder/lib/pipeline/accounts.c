@@ -173,8 +173,13 @@ int pl_assemble_accounts(const struct pl_assemble_ctx *c, const struct pl_recipe
 	for (i = 0; rc == 0 && i < a->nusers; i++) {
 		const struct pl_recipe_user *u = &a->users[i];
 
-		/* a user without a declared group gets a group of its own name */
-		if (!group_declared(a, u->gid))
+		uint32_t have;
+
+		/*
+		 * A user without a declared group joins the image's group of that
+		 * gid, or gets a group of its own name.
+		 */
+		if (!group_declared(a, u->gid) && find_entry(&group, u->name, u->gid, &have) != 2)
 			rc = add_group(&group, u->name, u->gid, &u->mark, err);
 		if (rc == 0)
 			rc = add_user(&passwd, u, err);

@@ -392,12 +392,10 @@ static void lint_accounts(struct lctx *c, const struct pl_recipe_accounts *a)
 		for (size_t j = 0; j < a->ngroups; j++)
 			if (a->groups[j].gid == u->gid)
 				own = &a->groups[j];
-		if (!own && u->gid != u->uid)
-			add(c, u->gid_mark.line ? &u->gid_mark : &u->mark,
-			    "user '%.60s' has gid %u, which is neither a declared group nor its "
-			    "own "
-			    "uid %u",
-			    u->name, (unsigned)u->gid, (unsigned)u->uid);
+		/*
+		 * An undeclared gid may be a group the image already has (from a
+		 * tarball, a package or the base): the build decides.
+		 */
 		if (!own) {
 			/* a personal group named after the user will be created */
 			for (size_t j = 0; j < a->ngroups; j++)
