@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,6 +529,31 @@ static void test_layer_write_bad_level(void **state)
 	assert_non_null(strstr(err.msg, "level"));
 }
 
+/* Names are bytes: the process locale must not change the tar. */
+static void test_layer_write_names_locale_independent(void **state)
+{
+	struct fixture *f = *state;
+	struct pl_layer_result c_res, utf8_res;
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	locale_t prev;
+	char *tar;
+
+	assert_true(utf8 != (locale_t)0);
+	add_file(f, "usr/share/locale/caf\xc3\xa9/na\xefve", "x", 1, 0644, 0, 1);
+	add_file(f, "usr/share/locale/latin1-\xe9t\xe9", "y", 1, 0644, 0, 1);
+	write_layer(f, PL_COMP_NONE, 1, &c_res);
+	prev = uselocale(utf8);
+	write_layer(f, PL_COMP_NONE, 1, &utf8_res);
+	uselocale(prev);
+	freelocale(utf8);
+	assert_string_equal(c_res.digest, utf8_res.digest);
+	/* and the names come back as the same bytes */
+	tar = unpack(f, &c_res, "gzip -f");
+	assert_int_equal(tu_sh(f->dir, "tar --quoting-style=literal -tf layer.tar 2>/dev/null | grep -q '^usr/share/locale/caf\xc3\xa9/$'"), 0);
+	assert_int_equal(tu_sh(f->dir, "tar --quoting-style=literal -tf layer.tar 2>/dev/null | grep -q '^usr/share/locale/latin1-\xe9t\xe9$'"), 0);
+	free(tar);
+}
+
 static long maxrss_kib(void)
 {
 	struct rusage ru;
@@ -588,6 +614,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layer_write_pax_headers_stable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layer_write_missing_content, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layer_write_bad_level, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layer_write_names_locale_independent, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

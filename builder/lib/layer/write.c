@@ -8,6 +8,7 @@
 #include "lib/layer.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +291,7 @@ int pl_layer_write(const struct pl_fstree *t, const struct pl_cas *content, stru
 {
 	struct writer w;
 	bool hashing = false;
+	locale_t utf8 = (locale_t)0, prev = (locale_t)0;
 	int rc;
 
 	memset(&w, 0, sizeof(w));
@@ -304,6 +306,18 @@ int pl_layer_write(const struct pl_fstree *t, const struct pl_cas *content, stru
 		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
 		goto out;
 	}
+	/*
+	 * libarchive converts names from the thread's locale to UTF-8 for pax
+	 * "path" records, falling back to hdrcharset=BINARY when that fails: the
+	 * bytes would depend on the caller's LANG. Pin C.UTF-8 (built into
+	 * glibc >= 2.35 and musl) for this thread while writing.
+	 */
+	utf8 = newlocale(LC_ALL_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8 == (locale_t)0) {
+		rc = pl_err_errno(err, PL_EIO, "locale 'C.UTF-8' is not available");
+		goto out;
+	}
+	prev = uselocale(utf8);
 	rc = pl_sha256_init(&w.tar_hash, err);
 	if (rc < 0)
 		goto out;
@@ -354,6 +368,10 @@ out:
 	if (hashing)
 		pl_sha256_release(&w.tar_hash);
 	pl_buf_release(&w.name);
+	if (prev != (locale_t)0)
+		uselocale(prev);
+	if (utf8 != (locale_t)0)
+		freelocale(utf8);
 	free(w.io);
 	free(w.stage);
 	if (rc < 0)
