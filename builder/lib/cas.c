@@ -13,6 +13,7 @@
 struct pl_cas {
 	char *root;
 	char *blobdir; /* <root>/blobs/sha256 */
+	bool sync;     /* fsync blobs before renaming them into place */
 };
 
 struct pl_cas_writer {
@@ -32,6 +33,7 @@ int pl_cas_open(struct pl_cas **out, const char *dir, struct pl_err *err)
 	cas = calloc(1, sizeof(*cas));
 	if (!cas)
 		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	cas->sync = true;
 	cas->root = strdup(dir);
 	if (!cas->root || asprintf(&cas->blobdir, "%s/blobs/sha256", dir) < 0) {
 		cas->blobdir = NULL;
@@ -48,6 +50,11 @@ int pl_cas_open(struct pl_cas **out, const char *dir, struct pl_err *err)
 out:
 	pl_cas_free(cas);
 	return rc;
+}
+
+void pl_cas_set_sync(struct pl_cas *cas, bool sync)
+{
+	cas->sync = sync;
 }
 
 void pl_cas_free(struct pl_cas *cas)
@@ -172,7 +179,7 @@ int pl_cas_writer_commit(struct pl_cas_writer *w, const char *expect,
 	 */
 	if (lstat(final, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == w->size)
 		goto done;
-	if (fchmod(w->fd, 0644) < 0 || fsync(w->fd) < 0) {
+	if (fchmod(w->fd, 0644) < 0 || (w->cas->sync && fsync(w->fd) < 0)) {
 		rc = pl_err_errno(err, PL_EIO, "write blob %s", got);
 		goto out;
 	}

@@ -21,6 +21,14 @@ struct pl_cas_writer;
 int pl_cas_open(struct pl_cas **out, const char *dir, struct pl_err *err);
 void pl_cas_free(struct pl_cas *cas);
 
+/*
+ * Whether commits fsync the blob before renaming it (default true). A store
+ * that is only a cache (file contents of a build) turns it off: a blob lost
+ * in a crash is simply written again, and fsync per small file dominates
+ * assembling a large tree.
+ */
+void pl_cas_set_sync(struct pl_cas *cas, bool sync);
+
 /* The root directory the store was opened at (borrowed). */
 const char *pl_cas_root(const struct pl_cas *cas);
 

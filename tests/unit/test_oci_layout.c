@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "lib/layer.h"
 #include "lib/oci.h"
 #include "testutil.h"
 #include "util/fsutil.h"
@@ -72,7 +73,7 @@ static void put_manifest(struct pl_oci_layout *l, const char *layer_text, struct
 	struct pl_oci_desc layer;
 	json_t *j;
 
-	ok(pl_oci_layout_put_blob(l, layer_text, strlen(layer_text), NULL, PL_MT_OCI_LAYER_TAR,
+	ok(pl_oci_layout_put_blob(l, layer_text, strlen(layer_text), NULL, PL_MT_LAYER_TAR,
 				  &layer, &err),
 	   &err);
 	c.architecture = strdup("amd64");
@@ -445,7 +446,7 @@ static void test_oci_layout_skopeo_reads_it(void **state)
 	tgz_path = tu_path(f->tmp, "layer.tgz");
 	ok(pl_sha256_file(tar_path, diff_id, NULL, &err), &err);
 	ok(pl_read_file(tgz_path, 0, &tgz, &err), &err);
-	ok(pl_oci_layout_put_blob(f->l, tgz.data, tgz.len, NULL, PL_MT_OCI_LAYER_GZIP, &layer,
+	ok(pl_oci_layout_put_blob(f->l, tgz.data, tgz.len, NULL, PL_MT_LAYER_GZIP, &layer,
 				  &err),
 	   &err);
 

@@ -425,6 +425,8 @@ static int open_stores(struct build_ctx *b, const char *cache_dir, const char *o
 	if (rc == 0)
 		rc = pl_cas_open(&b->content, p.data, err);
 	if (rc == 0)
+		pl_cas_set_sync(b->content, false);
+	if (rc == 0)
 		rc = pl_oci_layout_open(&b->layout, out_dir, true, err);
 	pl_buf_release(&p);
 	return rc;
