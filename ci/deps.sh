@@ -9,7 +9,8 @@ libcmocka-dev libyaml-dev libsqlite3-dev libzstd-dev zlib1g-dev libdeflate-dev l
 clang libclang-rt-14-dev
 skopeo umoci docker-registry gpgv
 tar gzip pigz zstd xz-utils time
-python3 python3-jsonschema golang-github-opencontainers-image-spec-dev"
+python3 python3-jsonschema golang-github-opencontainers-image-spec-dev
+dpkg-dev apt-utils gnupg debian-archive-keyring mmdebstrap liblzma-dev fakeroot"
 
 missing=""
 for p in $PKGS; do
