@@ -30,6 +30,7 @@ $(python3 -c 'import json,sys; [print("  oci:'"$OUT"':" + m["annotations"]["org.
 Look at them with:
   $PLINTH inspect oci:$OUT:$first
   skopeo inspect oci:$OUT:$first
-  umoci unpack --rootless --image $OUT:$first /tmp/bundle && ls -l /tmp/bundle/rootfs
-  skopeo copy oci:$OUT:$first docker-archive:/tmp/image.tar   # for docker load
+  skopeo copy --override-arch amd64 oci:$OUT:$first oci:/tmp/one:img   # one platform, for umoci 0.4
+  umoci unpack --rootless --image /tmp/one:img /tmp/bundle && ls -l /tmp/bundle/rootfs
+  skopeo copy oci:$OUT:$first docker-archive:/tmp/image.tar:$first     # for docker load
 MSG

@@ -26,12 +26,15 @@ struct build_ctx {
 	char created[32];
 };
 
-/* What the architectures of one image share: its layers and their history. */
+/* One platform's layers, in order, with their diff_ids and history. */
 struct image_layers {
 	struct pl_oci_desc *descs;
 	struct pl_oci_strv diff_ids;
-	struct pl_oci_history *history;
+	struct pl_oci_history *history; /* of the layers Plinth wrote (from n_base on) */
 	size_t n;
+	size_t n_base;                          /* layers that came from the base */
+	const struct pl_oci_history *hist_base; /* the base's history, borrowed */
+	size_t nhist_base;
 };
 
 static void image_layers_release(struct image_layers *il)
@@ -44,6 +47,33 @@ static void image_layers_release(struct image_layers *il)
 	free(il->history);
 	pl_oci_strv_release(&il->diff_ids);
 	memset(il, 0, sizeof(*il));
+}
+
+static int dupstr(char **dst, const char *src, struct pl_err *err)
+{
+	if (!src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : pl_err_set(err, PL_ENOMEM, "out of memory");
+}
+
+/* Room for one more layer; its descriptor and history entry start zeroed. */
+static int grow(struct image_layers *il, struct pl_err *err)
+{
+	struct pl_oci_desc *d = realloc(il->descs, (il->n + 1) * sizeof(*d));
+	struct pl_oci_history *h;
+
+	if (!d)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	il->descs = d;
+	h = realloc(il->history, (il->n + 1) * sizeof(*h));
+	if (!h)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	il->history = h;
+	memset(&il->descs[il->n], 0, sizeof(*d));
+	memset(&il->history[il->n], 0, sizeof(*h));
+	il->n++;
+	return 0;
 }
 
 static int add_layer(struct build_ctx *b, struct image_layers *il, const struct pl_fstree *t,
@@ -60,35 +90,54 @@ static int add_layer(struct build_ctx *b, struct image_layers *il, const struct 
 	wo.threads = b->o->threads;
 	wo.epoch = b->epoch;
 	rc = pl_layer_write(t, b->content, pl_oci_layout_cas(b->layout), &wo, &res, err);
+	if (rc == 0)
+		rc = grow(il, err);
 	if (rc < 0)
 		return rc;
-	d = realloc(il->descs, (il->n + 1) * sizeof(*d));
-	if (!d)
-		return pl_err_set(err, PL_ENOMEM, "out of memory");
-	il->descs = d;
-	h = realloc(il->history, (il->n + 1) * sizeof(*h));
-	if (!h)
-		return pl_err_set(err, PL_ENOMEM, "out of memory");
-	il->history = h;
-	d = &il->descs[il->n];
-	h = &il->history[il->n];
-	memset(d, 0, sizeof(*d));
-	memset(h, 0, sizeof(*h));
-	il->n++;
-	d->media_type = strdup(res.media_type);
+	d = &il->descs[il->n - 1];
+	h = &il->history[il->n - 1];
 	memcpy(d->digest, res.digest, sizeof(d->digest));
 	d->size = res.size;
-	h->created = strdup(b->created);
-	h->created_by = strdup(created_by);
-	h->comment = comment ? strdup(comment) : NULL;
-	if (!d->media_type || !h->created || !h->created_by || (comment && !h->comment))
-		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	rc = dupstr(&d->media_type, res.media_type, err);
+	if (rc == 0)
+		rc = dupstr(&h->created, b->created, err);
+	if (rc == 0)
+		rc = dupstr(&h->created_by, created_by, err);
+	if (rc == 0)
+		rc = dupstr(&h->comment, comment, err);
+	if (rc < 0)
+		return rc;
 	pl_log_debug("layer %s (%llu bytes): %s", res.digest, (unsigned long long)res.size,
 		     created_by);
 	return pl_oci_strv_push(&il->diff_ids, res.diff_id, err);
 }
 
-static int build_layers(struct build_ctx *b, const struct pl_recipe *r, struct image_layers *il,
+/*
+ * The base's layers, diff_ids and history head the image's own. History
+ * entries are kept whole (empty_layer ones included), as the base wrote them.
+ */
+static int add_base_layers(struct image_layers *il, const struct pl_base *base,
+			   struct pl_err *err)
+{
+	const struct pl_oci_config *c = &base->config;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < base->manifest.n_layers; i++) {
+		rc = grow(il, err);
+		if (rc == 0)
+			rc = pl_oci_desc_copy(&il->descs[il->n - 1], &base->manifest.layers[i], err);
+		if (rc == 0)
+			rc = pl_oci_strv_push(&il->diff_ids, c->diff_ids.v[i], err);
+	}
+	/* history may have more (empty_layer) entries than layers: keep them all */
+	il->n_base = base->manifest.n_layers;
+	il->nhist_base = c->n_history;
+	il->hist_base = c->history;
+	return rc;
+}
+
+static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const char *arch,
+			const char *variant, struct image_layers *il, struct pl_base *base,
 			struct pl_err *err)
 {
 	struct pl_assemble_ctx ac = { b->src, b->content, b->epoch };
@@ -97,6 +146,14 @@ static int build_layers(struct build_ctx *b, const struct pl_recipe *r, struct i
 	int rc;
 
 	rc = pl_fstree_new(&merged, err);
+	if (rc == 0 && r->base && strcmp(r->base, "scratch") != 0) {
+		rc = pl_base_import(&ac, r->base, arch, variant, pl_oci_layout_cas(b->layout),
+				    merged, base, err);
+		if (rc < 0)
+			pl_err_wrap(err, PL_MARK_FMT, PL_MARK_ARGS(r->base_mark));
+		if (rc == 0)
+			rc = add_base_layers(il, base, err);
+	}
 	for (size_t i = 0; rc == 0 && i < r->nlayers; i++) {
 		const struct pl_recipe_layer *l = &r->layers[i];
 
@@ -159,21 +216,113 @@ static int strv_from_recipe(struct pl_oci_strv *s, const struct pl_recipe_list *
 	return rc;
 }
 
-static int dupstr(char **dst, const char *src, struct pl_err *err)
+static int history_copy(struct pl_oci_history *dst, const struct pl_oci_history *src,
+			struct pl_err *err)
 {
-	if (!src)
-		return 0;
-	*dst = strdup(src);
-	return *dst ? 0 : pl_err_set(err, PL_ENOMEM, "out of memory");
+	int rc = dupstr(&dst->created, src->created, err);
+
+	if (rc == 0)
+		rc = dupstr(&dst->created_by, src->created_by, err);
+	if (rc == 0)
+		rc = dupstr(&dst->author, src->author, err);
+	if (rc == 0)
+		rc = dupstr(&dst->comment, src->comment, err);
+	dst->empty_layer = src->empty_layer;
+	return rc;
 }
 
-static int make_config(struct build_ctx *b, const struct pl_recipe *r, const char *arch,
-		       const char *variant, const struct image_layers *il,
-		       struct pl_oci_config *c, struct pl_err *err)
+static const char *recipe_env(const struct pl_recipe_map *env, const char *kv)
 {
-	const struct pl_recipe_config *rc_ = &r->config;
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0; i < env->n; i++)
+		if (strlen(env->v[i].key) == klen && !strncmp(env->v[i].key, kv, klen))
+			return env->v[i].value;
+	return NULL;
+}
+
+/*
+ * Env: the base's variables in its order, with the recipe's values where it
+ * sets them, then the recipe's new ones (sorted by name). Like docker and
+ * apko, an image without PATH gets the usual one.
+ */
+static int make_env(const struct pl_recipe_map *env, const struct pl_oci_strv *base,
+		    struct pl_oci_strv *out, struct pl_err *err)
+{
 	struct pl_buf kv = PL_BUF_INIT;
 	bool has_path = false;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < env->n; i++)
+		has_path |= !strcmp(env->v[i].key, "PATH");
+	for (size_t i = 0; rc == 0 && i < base->n; i++)
+		has_path |= !strncmp(base->v[i], "PATH=", 5);
+	if (!has_path)
+		rc = pl_oci_strv_push(out, DEFAULT_PATH, err);
+	for (size_t i = 0; rc == 0 && i < base->n; i++) {
+		const char *v = recipe_env(env, base->v[i]);
+
+		pl_buf_reset(&kv);
+		if (v)
+			rc = pl_buf_addf(&kv, err, "%.*s=%s", (int)strcspn(base->v[i], "="),
+					 base->v[i], v);
+		else
+			rc = pl_buf_adds(&kv, base->v[i], err);
+		if (rc == 0)
+			rc = pl_oci_strv_push(out, kv.data, err);
+	}
+	for (size_t i = 0; rc == 0 && i < env->n; i++) {
+		bool in_base = false;
+
+		pl_buf_reset(&kv);
+		rc = pl_buf_addf(&kv, err, "%s=", env->v[i].key);
+		for (size_t k = 0; rc == 0 && k < base->n; k++)
+			in_base |= !strncmp(base->v[k], kv.data, kv.len);
+		if (rc == 0 && !in_base)
+			rc = pl_buf_adds(&kv, env->v[i].value, err);
+		if (rc == 0 && !in_base)
+			rc = pl_oci_strv_push(out, kv.data, err);
+	}
+	pl_buf_release(&kv);
+	return rc;
+}
+
+static int strv_copy(struct pl_oci_strv *dst, const struct pl_oci_strv *src, struct pl_err *err)
+{
+	int rc = 0;
+
+	if (!src->v)
+		return 0;
+	if (!dst->v) {
+		dst->v = calloc(1, sizeof(char *));
+		if (!dst->v)
+			return pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; rc == 0 && i < src->n; i++)
+		rc = pl_oci_strv_push(dst, src->v[i], err);
+	return rc;
+}
+
+static bool strv_has(const struct pl_oci_strv *s, const char *v)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], v))
+			return true;
+	return false;
+}
+
+/*
+ * The image config: the recipe's settings over the base's (a recipe value
+ * replaces the base's; ports and labels accumulate), the layers' diff_ids,
+ * and the base's history followed by Plinth's own entries.
+ */
+static int make_config(struct build_ctx *b, const struct pl_recipe *r, const char *arch,
+		       const char *variant, const struct image_layers *il,
+		       const struct pl_oci_config *base, struct pl_oci_config *c,
+		       struct pl_err *err)
+{
+	const struct pl_recipe_config *rc_ = &r->config;
+	size_t nown = il->n - il->n_base;
 	int rc = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -185,51 +334,46 @@ static int make_config(struct build_ctx *b, const struct pl_recipe *r, const cha
 	if (rc == 0)
 		rc = dupstr(&c->created, b->created, err);
 	if (rc == 0)
-		rc = dupstr(&c->user, rc_->user, err);
+		rc = dupstr(&c->user, rc_->user ? rc_->user : base->user, err);
 	if (rc == 0)
-		rc = dupstr(&c->working_dir, rc_->workdir, err);
+		rc = dupstr(&c->working_dir, rc_->workdir ? rc_->workdir : base->working_dir, err);
 	if (rc == 0)
-		rc = dupstr(&c->stop_signal, rc_->stop_signal, err);
-	for (size_t i = 0; rc == 0 && i < rc_->env.n; i++)
-		if (!strcmp(rc_->env.v[i].key, "PATH"))
-			has_path = true;
-	/* like docker and apko: an image without PATH gets the usual one */
-	if (rc == 0 && !has_path)
-		rc = pl_oci_strv_push(&c->env, DEFAULT_PATH, err);
-	for (size_t i = 0; rc == 0 && i < rc_->env.n; i++) {
-		pl_buf_reset(&kv);
-		rc = pl_buf_addf(&kv, err, "%s=%s", rc_->env.v[i].key, rc_->env.v[i].value);
-		if (rc == 0)
-			rc = pl_oci_strv_push(&c->env, kv.data, err);
-	}
+		rc = dupstr(&c->stop_signal, rc_->stop_signal ? rc_->stop_signal
+							      : base->stop_signal, err);
 	if (rc == 0)
-		rc = strv_from_recipe(&c->entrypoint, &rc_->entrypoint, err);
+		rc = make_env(&rc_->env, &base->env, &c->env, err);
 	if (rc == 0)
-		rc = strv_from_recipe(&c->cmd, &rc_->cmd, err);
+		rc = rc_->entrypoint.set ? strv_from_recipe(&c->entrypoint, &rc_->entrypoint, err)
+					 : strv_copy(&c->entrypoint, &base->entrypoint, err);
 	if (rc == 0)
-		rc = strv_from_recipe(&c->volumes, &rc_->volumes, err);
+		rc = rc_->cmd.set ? strv_from_recipe(&c->cmd, &rc_->cmd, err)
+				  : strv_copy(&c->cmd, &base->cmd, err);
+	if (rc == 0)
+		rc = rc_->volumes.set ? strv_from_recipe(&c->volumes, &rc_->volumes, err)
+				      : strv_copy(&c->volumes, &base->volumes, err);
+	if (rc == 0)
+		rc = strv_copy(&c->exposed_ports, &base->exposed_ports, err);
 	for (size_t i = 0; rc == 0 && i < rc_->nports; i++)
-		rc = pl_oci_strv_push(&c->exposed_ports, rc_->ports[i].spec, err);
+		if (!strv_has(&c->exposed_ports, rc_->ports[i].spec))
+			rc = pl_oci_strv_push(&c->exposed_ports, rc_->ports[i].spec, err);
+	for (size_t i = 0; rc == 0 && i < base->labels.n; i++)
+		rc = pl_oci_map_set(&c->labels, base->labels.v[i].key, base->labels.v[i].value,
+				    err);
 	if (rc == 0)
 		rc = map_from_recipe(&c->labels, &rc_->labels, err);
 	for (size_t i = 0; rc == 0 && i < il->n; i++)
 		rc = pl_oci_strv_push(&c->diff_ids, il->diff_ids.v[i], err);
-	if (rc == 0 && il->n) {
-		c->history = calloc(il->n, sizeof(*c->history));
+	if (rc == 0 && il->nhist_base + nown) {
+		c->history = calloc(il->nhist_base + nown, sizeof(*c->history));
 		if (!c->history)
-			rc = pl_err_set(err, PL_ENOMEM, "out of memory");
-		else
-			c->n_history = il->n;
-		for (size_t i = 0; rc == 0 && i < il->n; i++) {
-			rc = dupstr(&c->history[i].created, il->history[i].created, err);
-			if (rc == 0)
-				rc = dupstr(&c->history[i].created_by, il->history[i].created_by,
-					    err);
-			if (rc == 0)
-				rc = dupstr(&c->history[i].comment, il->history[i].comment, err);
-		}
+			return pl_err_set(err, PL_ENOMEM, "out of memory");
+		c->n_history = il->nhist_base + nown;
+		for (size_t i = 0; rc == 0 && i < il->nhist_base; i++)
+			rc = history_copy(&c->history[i], &il->hist_base[i], err);
+		for (size_t i = 0; rc == 0 && i < nown; i++)
+			rc = history_copy(&c->history[il->nhist_base + i],
+					  &il->history[il->n_base + i], err);
 	}
-	pl_buf_release(&kv);
 	return rc;
 }
 
@@ -265,22 +409,32 @@ static int put_json_doc(struct build_ctx *b, json_t *j, const char *mt, struct p
 	return rc;
 }
 
+/* Build the recipe for one architecture: layers, config, manifest. */
 static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
-			  const struct image_layers *il, struct pl_oci_desc *out,
-			  struct pl_err *err)
+			  struct pl_oci_desc *out, size_t *nlayers, struct pl_err *err)
 {
+	struct image_layers layers;
+	struct image_layers *il = &layers;
+	struct pl_base base;
 	struct pl_oci_config cfg;
 	struct pl_oci_manifest man;
 	const char *arch = NULL, *variant = NULL;
 	json_t *j = NULL;
 	int rc;
 
+	memset(&layers, 0, sizeof(layers));
+	memset(&base, 0, sizeof(base));
+	memset(&cfg, 0, sizeof(cfg));
 	memset(&man, 0, sizeof(man));
 	memset(out, 0, sizeof(*out));
 	if (pl_recipe_arch_oci(deb_arch, &arch, &variant) < 0)
 		return pl_err_set(err, PL_EINVAL, PL_MARK_FMT ": unknown architecture '%s'",
 				  PL_MARK_ARGS(r->architectures.mark), deb_arch);
-	rc = make_config(b, r, arch, variant, il, &cfg, err);
+	rc = build_layers(b, r, arch, variant, il, &base, err);
+	if (rc < 0)
+		goto out;
+	*nlayers = il->n;
+	rc = make_config(b, r, arch, variant, il, &base.config, &cfg, err);
 	if (rc == 0)
 		rc = pl_oci_config_to_json(&cfg, &j, err);
 	if (rc == 0)
@@ -298,6 +452,10 @@ static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const 
 		rc = pl_oci_desc_copy(&man.layers[i], &il->descs[i], err);
 	if (rc == 0)
 		rc = annotate(b, r, &man.annotations, err);
+	if (rc == 0 && base.ref)
+		rc = pl_oci_map_set(&man.annotations, PL_ANN_BASE_NAME, base.ref, err);
+	if (rc == 0 && base.ref)
+		rc = pl_oci_map_set(&man.annotations, PL_ANN_BASE_DIGEST, base.digest, err);
 	if (rc == 0)
 		rc = pl_oci_manifest_to_json(&man, &j, err);
 	if (rc == 0)
@@ -314,6 +472,8 @@ static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const 
 out:
 	pl_oci_config_release(&cfg);
 	pl_oci_manifest_release(&man);
+	image_layers_release(il);
+	pl_base_release(&base);
 	return rc;
 }
 
@@ -332,11 +492,6 @@ static int platform_name(const struct pl_oci_desc *d, struct pl_oci_strv *v, str
 
 static int check_recipe_supported(const struct pl_recipe *r, struct pl_err *err)
 {
-	if (r->base && strcmp(r->base, "scratch") != 0)
-		return pl_err_set(err, PL_EINVAL,
-				  PL_MARK_FMT ": base '%s': this plinth builds from scratch only; "
-				  "importing base images is not implemented yet",
-				  PL_MARK_ARGS(r->base_mark), r->base);
 	if (r->packages.n)
 		return pl_err_set(err, PL_EINVAL,
 				  PL_MARK_FMT ": packages: this plinth can not install Debian "
@@ -348,14 +503,12 @@ static int check_recipe_supported(const struct pl_recipe *r, struct pl_err *err)
 static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_image *img,
 			struct pl_err *err)
 {
-	struct image_layers il;
 	struct pl_recipe *r = NULL;
 	struct pl_oci_index ix;
 	struct pl_buf ref = PL_BUF_INIT;
 	json_t *j = NULL;
 	int rc;
 
-	memset(&il, 0, sizeof(il));
 	memset(&ix, 0, sizeof(ix));
 	rc = pl_source_load_recipe(b->src, name, &r, err);
 	if (rc == 0)
@@ -368,10 +521,6 @@ static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_i
 		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = build_layers(b, r, &il, err);
-	if (rc < 0)
-		goto out;
-	img->nlayers = il.n;
 	ix.schema_version = 2;
 	ix.manifests = calloc(r->architectures.n, sizeof(*ix.manifests));
 	if (!ix.manifests) {
@@ -379,7 +528,8 @@ static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_i
 		goto out;
 	}
 	for (size_t i = 0; rc == 0 && i < r->architectures.n; i++) {
-		rc = build_platform(b, r, r->architectures.v[i], &il, &ix.manifests[i], err);
+		rc = build_platform(b, r, r->architectures.v[i], &ix.manifests[i], &img->nlayers,
+				    err);
 		ix.n_manifests = i + 1;
 		if (rc == 0)
 			rc = platform_name(&ix.manifests[i], &img->platforms, err);
@@ -409,7 +559,6 @@ out:
 		pl_err_wrap(err, "recipe '%s'", name);
 	pl_buf_release(&ref);
 	pl_oci_index_release(&ix);
-	image_layers_release(&il);
 	pl_recipe_free(r);
 	return rc;
 }

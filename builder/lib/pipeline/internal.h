@@ -5,6 +5,7 @@
 #include "lib/cas.h"
 #include "lib/fstree.h"
 #include "lib/gitsrc.h"
+#include "lib/oci.h"
 #include "lib/pipeline.h"
 #include "lib/recipe.h"
 
@@ -64,6 +65,23 @@ int pl_assemble_layer(const struct pl_assemble_ctx *c, const struct pl_recipe *r
 int pl_assemble_accounts(const struct pl_assemble_ctx *c, const struct pl_recipe *r,
 			 const struct pl_fstree *merged, struct pl_fstree **out,
 			 struct pl_err *err);
+
+/* A recipe's base image, imported for one platform. */
+struct pl_base {
+	char *ref;                      /* as the recipe names it */
+	char digest[PL_DIGEST_SIZE];    /* its manifest for this platform */
+	struct pl_oci_manifest manifest;
+	struct pl_oci_config config;
+};
+
+/*
+ * Import the base ref for linux/arch[/variant]: copy its layer blobs into dst
+ * unchanged and apply them to merged. Only oci:PATH:REF for now.
+ */
+int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char *arch,
+		   const char *variant, struct pl_cas *dst, struct pl_fstree *merged,
+		   struct pl_base *out, struct pl_err *err);
+void pl_base_release(struct pl_base *b);
 
 /* Recipe error prefix "file:line:col". */
 #define PL_MARK_FMT "%s:%d:%d"
