@@ -231,14 +231,14 @@ struct pl_settings {
 	struct pl_recipe_arena *arena;
 	const char *file;
 	char *registry; /* NULL: publish to the OCI layout only */
-	char *output;	/* default "build/oci" */
+	char *output;	/* default "out/images" */
 	enum pl_settings_compression compression;
 	struct pl_settings_repo *repos; /* document order */
 	size_t nrepos;
 	struct pl_recipe_policy policy;
 	struct {
 		struct pl_mark mark;
-		char *path; /* default "build/vuln.db" */
+		char *path; /* default "out/vuln.db" */
 		struct pl_settings_feed *feeds;
 		size_t nfeeds;
 	} vulndb;
@@ -248,7 +248,7 @@ struct pl_settings {
 	} signing;
 	struct {
 		struct pl_mark mark;
-		char *path; /* default "build/ledger.db" */
+		char *path; /* default "out/ledger.db" */
 	} ledger;
 	struct {
 		struct pl_mark mark;

@@ -85,10 +85,10 @@ static void test_recipe_settings_full(void **state)
 	pl_err_init(&err);
 	assert_int_equal(pl_settings_parse("{}", 2, "plinth.yaml", &s, &err), 0);
 	assert_null(s->registry);
-	assert_string_equal(s->output, "build/oci");
+	assert_string_equal(s->output, "out/images");
 	assert_int_equal(s->compression, PL_SETTINGS_GZIP);
-	assert_string_equal(s->vulndb.path, "build/vuln.db");
-	assert_string_equal(s->ledger.path, "build/ledger.db");
+	assert_string_equal(s->vulndb.path, "out/vuln.db");
+	assert_string_equal(s->ledger.path, "out/ledger.db");
 	pl_settings_free(s);
 }
 

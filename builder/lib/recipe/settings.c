@@ -84,7 +84,7 @@ static int parse_settings(const struct yctx *c, const struct yn *root, struct pl
 		return rc;
 	if ((rc = yc_opt_str(c, root, "registry", &s->registry, NULL)) < 0)
 		return rc;
-	s->output = "build/oci";
+	s->output = "out/images";
 	if ((rc = yc_opt_str(c, root, "output", &s->output, NULL)) < 0)
 		return rc;
 	if ((v = yn_get(root, "compression"))) {
@@ -106,7 +106,7 @@ static int parse_settings(const struct yctx *c, const struct yn *root, struct pl
 	s->policy.fail_on = PL_RECIPE_SEV_HIGH;
 	if ((v = yn_get(root, "policy")) && (rc = yc_policy(c, v, &s->policy)) < 0)
 		return rc;
-	s->vulndb.path = "build/vuln.db";
+	s->vulndb.path = "out/vuln.db";
 	if ((v = yn_get(root, "vulndb"))) {
 		static const char *const vkeys[] = {"path", "feeds", NULL};
 
@@ -137,7 +137,7 @@ static int parse_settings(const struct yctx *c, const struct yn *root, struct pl
 		if ((rc = yc_opt_str(c, v, "key", &s->signing.key, NULL)) < 0)
 			return rc;
 	}
-	s->ledger.path = "build/ledger.db";
+	s->ledger.path = "out/ledger.db";
 	if ((v = yn_get(root, "ledger"))) {
 		static const char *const lkeys[] = {"path", NULL};
 
