@@ -20,6 +20,7 @@ struct pl_cmd {
 };
 
 int cmd_lint(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 

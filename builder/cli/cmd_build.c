@@ -10,7 +10,7 @@
 #include "util/json.h"
 
 enum { OPT_REPO = 256, OPT_REF, OPT_OUT, OPT_ALL, OPT_ZSTD, OPT_JSON, OPT_REPRO, OPT_CACHE,
-       OPT_THREADS };
+       OPT_THREADS, OPT_OFFLINE, OPT_UPDATE_LOCK };
 
 static const struct option options[] = {
 	{ "repo", required_argument, NULL, OPT_REPO },
@@ -22,6 +22,8 @@ static const struct option options[] = {
 	{ "check-reproducible", no_argument, NULL, OPT_REPRO },
 	{ "cache", required_argument, NULL, OPT_CACHE },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "update-lock", no_argument, NULL, OPT_UPDATE_LOCK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -63,6 +65,8 @@ int cmd_build(int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case OPT_REPRO: o.check_reproducible = true; break;
 		case OPT_CACHE: o.src.cache_dir = optarg; break;
+		case OPT_OFFLINE: o.offline = true; break;
+		case OPT_UPDATE_LOCK: o.update_lock = true; break;
 		case OPT_THREADS: {
 			char *end;
 			long n = strtol(optarg, &end, 10);

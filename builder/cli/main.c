@@ -12,7 +12,7 @@
 static const struct pl_cmd commands[] = {
 	{ "build", cmd_build, "build images from recipes at a commit",
 	  "usage: plinth build [--repo PATH|URL] [--ref REF] [--out oci:DIR] [--all | RECIPE...]\n"
-	  "                    [--zstd] [--json] [--check-reproducible]\n"
+	  "                    [--zstd] [--json] [--check-reproducible] [--offline] [--update-lock]\n"
 	  "\n"
 	  "Build each RECIPE (a name under recipes/, or --all) from the curation repo at REF\n"
 	  "into the OCI image layout DIR, tagged NAME:TAG for each of the recipe's tags.\n"
@@ -26,7 +26,9 @@ static const struct pl_cmd commands[] = {
 	  "  --zstd                 compress layers with zstd instead of gzip\n"
 	  "  --json                 print a machine-readable result\n"
 	  "  --check-reproducible   build a second time in a scratch layout and compare every digest\n"
-	  "  --cache DIR            cache for clones and file contents (default ~/.cache/plinth)\n" },
+	  "  --cache DIR            cache for clones, downloads and file contents (~/.cache/plinth)\n"
+	  "  --offline              use only cached downloads; say what is missing\n"
+	  "  --update-lock          resolve packages afresh instead of using recipes/NAME.lock.json\n" },
 	{ "inspect", cmd_inspect, "show an image's manifest, layers, config and annotations",
 	  "usage: plinth inspect [--json] oci:DIR:REF\n"
 	  "\n"
@@ -34,6 +36,13 @@ static const struct pl_cmd commands[] = {
 	  "in an OCI layout. REF is a tag (ref name) or a manifest digest.\n"
 	  "\n"
 	  "  --json                 print the manifest, config and digest as one JSON object\n" },
+	{ "lock", cmd_lock, "resolve recipes' packages and write their lock files",
+	  "usage: plinth lock [--repo PATH] [--ref REF] [--offline] [--all | RECIPE...]\n"
+	  "\n"
+	  "Resolve the packages of each RECIPE (default: every recipe that has packages) at REF\n"
+	  "against its repositories and write recipes/NAME.lock.json into the work tree: exact\n"
+	  "versions, URLs, sizes and sha256 for every architecture of the recipe. Commit it;\n"
+	  "plinth build then installs exactly those files.\n" },
 	{ "lint", cmd_lint, "validate recipes, patches and plinth.yaml at a commit",
 	  "usage: plinth lint [--repo PATH|URL] [--ref REF] [RECIPE...]\n"
 	  "\n"

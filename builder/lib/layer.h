@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/cas.h"
 #include "lib/fstree.h"
@@ -29,7 +30,30 @@ struct pl_layer_read_opts {
 	bool allow_devices;   /* otherwise char/block devices are refused */
 	int64_t uid, gid;     /* >= 0: override ownership of every entry */
 	uint64_t max_entries; /* 0 = default limit */
+	/*
+	 * dpkg_paths: resolve entries as dpkg unpacks a data.tar instead of
+	 * refusing symlinks on the way: directory symlinks along the path
+	 * are followed (merged /usr: './bin/sh' lands in 'usr/bin/sh' when
+	 * 'bin -> usr/bin'), clamped inside the tree by pl_fstree_resolve;
+	 * a directory entry over an existing directory (or a symlink to one)
+	 * changes nothing; a non-directory over a directory is PL_EPOLICY.
+	 * '..' stays refused. Hardlink targets are resolved the same way.
+	 */
+	bool dpkg_paths;
+	/*
+	 * When set, called after each entry is applied with its name as
+	 * dpkg's .list records it ("/." for the root, "/usr/bin/x"), in
+	 * archive order; a negative return stops the read.
+	 */
+	int (*on_path)(const char *path, void *ctx, struct pl_err *err);
+	void *on_path_ctx;
 };
+
+/*
+ * A byte source for pl_layer_read_from: read up to n bytes into buf and
+ * return how many (0 at the end), or a negative PL_E* code with err set.
+ */
+typedef ssize_t (*pl_layer_src_fn)(void *ctx, void *buf, size_t n, struct pl_err *err);
 
 /*
  * Apply the archive read from fd to t. Contents go to cas. Entries with '..',
@@ -40,6 +64,14 @@ struct pl_layer_read_opts {
  */
 int pl_layer_read(struct pl_fstree *t, struct pl_cas *cas, int fd,
 		  const struct pl_layer_read_opts *o, struct pl_err *err);
+
+/*
+ * pl_layer_read with the archive bytes pulled from src (for a tar nested in
+ * another archive, such as a .deb's data.tar): same rules, same errors. src
+ * is read to its end, so a trailer after the tar is checked too.
+ */
+int pl_layer_read_from(struct pl_fstree *t, struct pl_cas *cas, pl_layer_src_fn src,
+		       void *src_ctx, const struct pl_layer_read_opts *o, struct pl_err *err);
 
 enum pl_compression { PL_COMP_GZIP = 0, PL_COMP_ZSTD, PL_COMP_NONE };
 

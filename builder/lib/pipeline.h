@@ -36,6 +36,8 @@ struct pl_build_opts {
 	int threads;                   /* compression threads; 0 = all CPUs */
 	bool check_reproducible;       /* build again in a scratch layout and compare */
 	const char *tmp_dir;           /* for scratch directories; NULL = /tmp */
+	bool offline;                  /* no network: cached downloads only */
+	bool update_lock;              /* resolve packages afresh, ignoring the lock file */
 };
 
 /* One image a build wrote. */
@@ -70,6 +72,28 @@ void pl_build_result_release(struct pl_build_result *res);
 
 /* The build result as JSON (caller owns *out). */
 int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct pl_err *err);
+
+struct pl_lock_opts {
+	struct pl_source_opts src;     /* a local repository with a work tree */
+	const char *const *recipes;    /* names; none (or all) = every recipe */
+	size_t nrecipes;
+	bool all;
+	bool offline;
+};
+
+struct pl_lock_result {
+	struct pl_oci_strv files;      /* lock files written, repo-relative */
+	size_t *pkgs;                  /* packages pinned in each (all architectures) */
+};
+
+/*
+ * Resolve the packages of the recipes at the commit against their
+ * repositories and write recipes/<name>.lock.json into the work tree
+ * (atomically), for the admin to review and commit. Recipes without
+ * packages are skipped.
+ */
+int pl_lock(const struct pl_lock_opts *o, struct pl_lock_result *res, struct pl_err *err);
+void pl_lock_result_release(struct pl_lock_result *res);
 
 /*
  * Lint plinth.yaml, every patch, and the given recipes (all when nrecipes is

@@ -38,7 +38,9 @@ static int count_entry(const struct pl_fsentry *e, void *ctx, struct pl_err *err
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pl_layer_read_opts o = { "fuzz input", NULL, true, false, -1, -1, 10000 };
+	struct pl_layer_read_opts o = {
+		.what = "fuzz input", .whiteouts = true, .uid = -1, .gid = -1, .max_entries = 10000
+	};
 	struct pl_err err = PL_ERR_INIT;
 	struct pl_fstree *t = NULL;
 	size_t n = 0;

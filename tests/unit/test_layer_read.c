@@ -659,6 +659,126 @@ static void test_layer_read_whiteouts_off_and_hostile(void **state)
 	expect_refused(f, through, 2, &o, PL_EPOLICY, "s/.wh.passwd");
 }
 
+
+/* ---- pl_layer_read_from and dpkg path mode ---- */
+
+/* A source that hands out at most step bytes per call, and can fail at an offset. */
+struct chunky {
+	const char *data;
+	size_t len, off, step, fail_at;
+};
+
+static ssize_t chunky_read(void *ctx, void *buf, size_t n, struct pl_err *err)
+{
+	struct chunky *c = ctx;
+	size_t k = c->len - c->off;
+
+	if (c->fail_at && c->off >= c->fail_at)
+		return pl_err_set(err, PL_EIO, "source broke at %zu", c->off);
+	if (k > n)
+		k = n;
+	if (k > c->step)
+		k = c->step;
+	memcpy(buf, c->data + c->off, k);
+	c->off += k;
+	return (ssize_t)k;
+}
+
+static int record_path(const char *path, void *ctx, struct pl_err *err)
+{
+	return pl_buf_addf(ctx, err, "%s\n", path);
+}
+
+static void test_layer_read_from_callback_and_dpkg_paths(void **state)
+{
+	struct fx *f = *state;
+	struct pl_layer_read_opts o = opts();
+	struct pl_err err = PL_ERR_INIT;
+	struct pl_fsmeta dir = { .type = PL_FT_DIR, .mode = 0755 };
+	struct pl_fsmeta ln = { .type = PL_FT_SYMLINK, .mode = 0777, .link = "usr/bin" };
+	static const struct ent data[] = {
+		{ "./", 'd', NULL, 0755, NULL, NULL },
+		{ "./bin/", 'd', NULL, 0700, NULL, NULL },
+		{ "./bin/bash", 'f', "bash", 0755, NULL, NULL },
+		{ "./bin/rbash", 'h', "./bin/bash", 0, NULL, NULL },
+		{ "./sbin/x", 'f', "x", 0755, NULL, NULL }, /* missing parent: created */
+		{ "./usr/lib/", 'd', NULL, 0700, NULL, NULL },
+	};
+	enum comp comps[] = { PLAIN, GZIP, ZSTD };
+	size_t steps[] = { 1, 7, 100000 };
+
+	for (size_t i = 0; i < N(comps); i++) {
+		struct pl_buf tar = make_tar(data, N(data), comps[i]);
+		struct pl_buf seen = PL_BUF_INIT;
+		struct chunky c = { tar.data, tar.len, 0, steps[i], 0 };
+		struct pl_fstree *fresh = NULL;
+
+		assert_int_equal(pl_fstree_new(&fresh, &err), 0);
+		pl_fstree_free(f->t);
+		f->t = fresh;
+		assert_int_equal(pl_fstree_put(f->t, "usr/bin", &dir, &err), 0);
+		assert_int_equal(pl_fstree_put(f->t, "bin", &ln, &err), 0);
+		o.dpkg_paths = true;
+		o.on_path = record_path;
+		o.on_path_ctx = &seen;
+		if (pl_layer_read_from(f->t, f->cas, chunky_read, &c, &o, &err) != 0)
+			fail_msg("%s", err.msg);
+		assert_string_equal(seen.data, "/.\n/bin\n/bin/bash\n/bin/rbash\n/sbin/x\n/usr/lib\n");
+		assert_int_equal(pl_fstree_get(f->t, "bin")->type, PL_FT_SYMLINK);
+		assert_content(f, "usr/bin/bash", "bash");
+		assert_ptr_equal(pl_fstree_get(f->t, "usr/bin/rbash"),
+				 pl_fstree_get(f->t, "usr/bin/bash"));
+		assert_content(f, "sbin/x", "x");
+		assert_int_equal(pl_fstree_get(f->t, "usr/bin")->mode, 0755); /* left alone */
+		assert_int_equal(pl_fstree_get(f->t, "usr/lib")->mode, 0700); /* created */
+		/* without dpkg mode a path through the symlink is refused */
+		{
+			struct pl_buf t2 = make_tar(&data[2], 1, comps[i]);
+			struct chunky c2 = { t2.data, t2.len, 0, steps[i], 0 };
+
+			assert_int_equal(pl_fstree_put(f->t, "bin", &ln, &err), 0);
+			o.dpkg_paths = false;
+			o.on_path = NULL;
+			pl_err_init(&err);
+			assert_int_equal(pl_layer_read_from(f->t, f->cas, chunky_read, &c2, &o,
+							    &err),
+					 PL_EPOLICY);
+			assert_non_null(strstr(err.msg, "symlink"));
+			pl_buf_release(&t2);
+		}
+		/* a failing source is an error naming its cause */
+		c.off = 0;
+		c.fail_at = tar.len / 2;
+		o.dpkg_paths = true;
+		pl_err_init(&err);
+		assert_true(pl_layer_read_from(f->t, f->cas, chunky_read, &c, &o, &err) < 0);
+		assert_non_null(strstr(err.msg, "source broke at"));
+		pl_buf_release(&seen);
+		pl_buf_release(&tar);
+		o = opts();
+	}
+}
+
+static void test_layer_read_dpkg_paths_refusals(void **state)
+{
+	struct fx *f = *state;
+	struct pl_layer_read_opts o = opts();
+	struct pl_fsmeta dir = { .type = PL_FT_DIR, .mode = 0755 };
+	struct ent over[1] = { { "./etc", 'l', "/tmp", 0777, NULL, NULL } };
+	struct ent dotdot[1] = { { "./a/../../b", 'f', "x", 0644, NULL, NULL } };
+	struct ent clamp[2] = { { "./out", 'l', "../../..", 0777, NULL, NULL },
+				{ "./out/etc/x", 'f', "x", 0644, NULL, NULL } };
+	struct pl_err err = PL_ERR_INIT;
+
+	o.dpkg_paths = true;
+	assert_int_equal(pl_fstree_put(f->t, "etc", &dir, &err), 0);
+	expect_refused(f, over, 1, &o, PL_EPOLICY, "would replace directory '/etc'");
+	assert_int_equal(pl_fstree_get(f->t, "etc")->type, PL_FT_DIR);
+	expect_refused(f, dotdot, 1, &o, PL_EPOLICY, "'..'");
+	assert_int_equal(read_ents(f, clamp, 2, PLAIN, &o, &err), 0);
+	assert_content(f, "etc/x", "x");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -677,6 +797,8 @@ int main(void)
 		T(test_layer_read_limits),
 		T(test_layer_read_whiteouts),
 		T(test_layer_read_whiteouts_off_and_hostile),
+		T(test_layer_read_from_callback_and_dpkg_paths),
+		T(test_layer_read_dpkg_paths_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

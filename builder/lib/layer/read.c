@@ -285,6 +285,126 @@ static int set_xattrs(struct reader *r, struct archive_entry *e, const char *pat
 	return 0;
 }
 
+/*
+ * dpkg's view of where path lands: its parent directory resolved with every
+ * symlink followed (clamped at the tree's root), its last component not.
+ * Parents missing from the tree stay as named (they are created as plain
+ * directories). *out is canonical and free of symlinks, as fstree wants.
+ */
+static int dpkg_dest(const struct reader *r, const char *path, char **out, struct pl_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = NULL, *cdir = NULL, *cur = NULL;
+	struct pl_err tmp = PL_ERR_INIT;
+	int rc = 0;
+
+	*out = NULL;
+	if (!slash) {
+		*out = strdup(path);
+		return *out ? 0 : pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	rc = pl_fstree_resolve(r->t, dir, true, true, &cdir, &tmp);
+	if (rc == PL_ENOTFOUND) {
+		/* a parent further up is missing: resolve as far as the tree goes */
+		const char *p = dir;
+		bool missing = false;
+
+		rc = 0;
+		cur = strdup("");
+		if (!cur) {
+			rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+			goto out;
+		}
+		while (*p) {
+			const char *c = p, *ce = strchr(p, '/');
+			char *cand = NULL, *canon = NULL;
+
+			if (!ce)
+				ce = p + strlen(p);
+			p = *ce ? ce + 1 : ce;
+			if (asprintf(&cand, "%s%s%.*s", cur, cur[0] ? "/" : "", (int)(ce - c), c) <
+			    0) {
+				rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+				goto out;
+			}
+			if (missing) {
+				free(cur);
+				cur = cand;
+				continue;
+			}
+			pl_err_init(&tmp);
+			rc = pl_fstree_resolve(r->t, cand, true, true, &canon, &tmp);
+			free(cand);
+			if (rc < 0) {
+				rc = recode(err, rc == PL_ENOTFOUND ? PL_EINVAL : rc, &tmp);
+				goto out;
+			}
+			free(cur);
+			cur = canon;
+			missing = pl_fstree_get(r->t, cur) == NULL;
+		}
+		cdir = cur;
+		cur = NULL;
+	} else if (rc < 0) {
+		rc = recode(err, rc, &tmp);
+		goto out;
+	}
+	if (asprintf(out, "%s%s%s", cdir, cdir[0] ? "/" : "", slash + 1) < 0) {
+		*out = NULL;
+		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+out:
+	free(dir);
+	free(cdir);
+	free(cur);
+	return rc;
+}
+
+/* dpkg leaves an existing directory, or a symlink to one, as it is. */
+static bool dpkg_dir_exists(const struct reader *r, const char *path)
+{
+	const struct pl_fsmeta *m;
+	struct pl_err tmp = PL_ERR_INIT;
+	char *canon = NULL;
+	bool yes;
+
+	if (pl_fstree_resolve(r->t, path, true, false, &canon, &tmp) < 0)
+		return false;
+	m = pl_fstree_get(r->t, canon);
+	yes = m && m->type == PL_FT_DIR;
+	free(canon);
+	return yes;
+}
+
+/* A non-directory never replaces a directory (dpkg refuses it too). */
+static int dpkg_check_replace(const struct reader *r, const char *path, struct pl_err *err)
+{
+	const struct pl_fsmeta *m = pl_fstree_get(r->t, path);
+
+	if (m && m->type == PL_FT_DIR)
+		return pl_err_set(err, PL_EPOLICY,
+				  "would replace directory '/%s' with a non-directory", path);
+	return 0;
+}
+
+/* Report path to o->on_path in dpkg's .list form. */
+static int report_path(struct reader *r, const char *path, struct pl_err *err)
+{
+	char *s = NULL;
+	int rc;
+
+	if (!r->o->on_path)
+		return 0;
+	if (asprintf(&s, "/%s", path[0] ? path : ".") < 0)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	rc = r->o->on_path(s, r->o->on_path_ctx, err);
+	free(s);
+	return rc < 0 ? rc : 0;
+}
+
 static int read_entry(struct reader *r, struct archive_entry *e, const char *raw,
 		      struct pl_err *err)
 {
@@ -296,12 +416,23 @@ static int read_entry(struct reader *r, struct archive_entry *e, const char *raw
 	int64_t uid, gid;
 	int rc;
 
+	char *listed = NULL;
+
 	memset(&m, 0, sizeof(m));
 	if (strlen(raw) > MAX_PATH_LEN)
 		return pl_err_set(err, PL_ETOOBIG, "path longer than %d bytes", MAX_PATH_LEN);
 	rc = full_path(r, raw, &path, err);
 	if (rc < 0)
 		goto out;
+	if (r->o->dpkg_paths) {
+		char *dest = NULL;
+
+		rc = dpkg_dest(r, path, &dest, err);
+		if (rc < 0)
+			goto out;
+		listed = path;
+		path = dest;
+	}
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	if (r->o->whiteouts && strncmp(base, ".wh.", 4) == 0) {
@@ -329,6 +460,18 @@ static int read_entry(struct reader *r, struct archive_entry *e, const char *raw
 		rc = full_path(r, hl, &target, err);
 		if (rc < 0)
 			goto out;
+		if (r->o->dpkg_paths) {
+			char *dest = NULL;
+
+			rc = dpkg_dest(r, target, &dest, err);
+			if (rc < 0)
+				goto out;
+			free(target);
+			target = dest;
+			rc = dpkg_check_replace(r, path, err);
+			if (rc < 0)
+				goto out;
+		}
 		rc = pl_fstree_link(r->t, path, target, &tmp);
 		if (rc == PL_ENOTFOUND || rc == PL_EINVAL)
 			rc = pl_err_set(err, PL_EPOLICY, "hardlink to '%s' refused: %s", hl,
@@ -380,6 +523,15 @@ static int read_entry(struct reader *r, struct archive_entry *e, const char *raw
 				(unsigned)archive_entry_filetype(e));
 		goto out;
 	}
+	if (r->o->dpkg_paths) {
+		if (m.type == PL_FT_DIR && dpkg_dir_exists(r, path))
+			goto added;
+		if (m.type != PL_FT_DIR) {
+			rc = dpkg_check_replace(r, path, err);
+			if (rc < 0)
+				goto out;
+		}
+	}
 	rc = pl_fstree_put(r->t, path, &m, err);
 	if (rc < 0)
 		goto out;
@@ -387,8 +539,11 @@ static int read_entry(struct reader *r, struct archive_entry *e, const char *raw
 added:
 	if (rc == 0 && r->o->whiteouts)
 		rc = pset_add_path(&r->added, path, err);
+	if (rc == 0)
+		rc = report_path(r, listed ? listed : path, err);
 out:
 	free(path);
+	free(listed);
 	free(target);
 	return rc;
 }
@@ -403,7 +558,8 @@ out:
  * cut or corrupt trailer is an error too.
  */
 struct src {
-	int fd;
+	pl_layer_src_fn readfn;
+	void *readctx;
 	bool gzip, in_eof, z_done, z_init;
 	z_stream z;
 	unsigned char *in, *out;
@@ -419,11 +575,9 @@ static int fill(struct src *s, struct pl_err *err)
 	if (s->z.avail_in && s->z.next_in != s->in)
 		memmove(s->in, s->z.next_in, s->z.avail_in);
 	s->z.next_in = s->in;
-	do
-		n = read(s->fd, s->in + s->z.avail_in, READ_CHUNK - s->z.avail_in);
-	while (n < 0 && errno == EINTR);
+	n = s->readfn(s->readctx, s->in + s->z.avail_in, READ_CHUNK - s->z.avail_in, err);
 	if (n < 0)
-		return pl_err_errno(err, PL_EIO, "read");
+		return (int)n;
 	if (n == 0)
 		s->in_eof = true;
 	s->z.avail_in += (uInt)n;
@@ -466,18 +620,20 @@ static la_ssize_t gz_read(struct src *s, struct pl_err *err)
 static la_ssize_t outer_read(struct archive *a, void *ctx, const void **buff)
 {
 	struct src *s = ctx;
+	struct pl_err e = PL_ERR_INIT;
 	ssize_t n;
 
-	(void)a;
 	*buff = s->in;
 	if (s->peek_len) {
 		n = (ssize_t)s->peek_len;
 		s->peek_len = 0;
 		return n;
 	}
-	do
-		n = read(s->fd, s->in, READ_CHUNK);
-	while (n < 0 && errno == EINTR);
+	n = s->readfn(s->readctx, s->in, READ_CHUNK, &e);
+	if (n < 0) {
+		archive_set_error(a, -1, "%s", e.msg[0] ? e.msg : "read error");
+		return ARCHIVE_FATAL;
+	}
 	return n;
 }
 
@@ -518,12 +674,14 @@ static const char *arch_msg(struct archive *a, const char *dflt)
 	return m ? m : dflt;
 }
 
-static int src_open(struct src *s, int fd, const char *what, struct pl_err *err)
+static int src_open(struct src *s, pl_layer_src_fn fn, void *ctx, const char *what,
+		    struct pl_err *err)
 {
 	struct archive_entry *e;
 	int ar;
 
-	s->fd = fd;
+	s->readfn = fn;
+	s->readctx = ctx;
 	s->in = malloc(READ_CHUNK);
 	s->out = malloc(READ_CHUNK);
 	if (!s->in || !s->out)
@@ -597,8 +755,27 @@ static void src_release(struct src *s)
 	free(s->out);
 }
 
+static ssize_t fd_read(void *ctx, void *buf, size_t n, struct pl_err *err)
+{
+	int fd = *(int *)ctx;
+	ssize_t r;
+
+	do
+		r = read(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return pl_err_errno(err, PL_EIO, "read");
+	return r;
+}
+
 int pl_layer_read(struct pl_fstree *t, struct pl_cas *cas, int fd,
 		  const struct pl_layer_read_opts *o, struct pl_err *err)
+{
+	return pl_layer_read_from(t, cas, fd_read, &fd, o, err);
+}
+
+int pl_layer_read_from(struct pl_fstree *t, struct pl_cas *cas, pl_layer_src_fn fn,
+		       void *src_ctx, const struct pl_layer_read_opts *o, struct pl_err *err)
 {
 	struct reader r;
 	struct src src;
@@ -620,7 +797,7 @@ int pl_layer_read(struct pl_fstree *t, struct pl_cas *cas, int fd,
 		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = src_open(&src, fd, what, err);
+	rc = src_open(&src, fn, src_ctx, what, err);
 	if (rc < 0)
 		goto out;
 	archive_read_support_format_tar(r.a);

@@ -102,6 +102,16 @@ static int add_user(struct pl_buf *p, const struct pl_recipe_user *u, struct pl_
 			   u->gecos ? u->gecos : "", u->home, u->shell);
 }
 
+/* True when the image has a /bin/sh to log in with. */
+static bool has_shell(const struct pl_fstree *merged)
+{
+	char *canon = NULL;
+	bool ok = pl_fstree_resolve(merged, "bin/sh", true, false, &canon, NULL) == 0;
+
+	free(canon);
+	return ok;
+}
+
 static bool group_declared(const struct pl_recipe_accounts *a, uint32_t gid)
 {
 	for (size_t i = 0; i < a->ngroups; i++)
@@ -164,7 +174,8 @@ int pl_assemble_accounts(const struct pl_assemble_ctx *c, const struct pl_recipe
 		rc = read_existing(c, merged, "etc/group", &group, err);
 	/* a fresh image gets root, as every passwd database has it */
 	if (rc == 0 && fresh_passwd)
-		rc = pl_buf_adds(&passwd, "root:x:0:0:root:/root:/usr/sbin/nologin\n", err);
+		rc = pl_buf_addf(&passwd, err, "root:x:0:0:root:/root:%s\n",
+				 has_shell(merged) ? "/bin/sh" : "/usr/sbin/nologin");
 	if (rc == 0 && fresh_group)
 		rc = pl_buf_adds(&group, "root:x:0:\n", err);
 	for (i = 0; rc == 0 && i < a->ngroups; i++)

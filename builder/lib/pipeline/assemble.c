@@ -13,36 +13,53 @@
 #include "util/fsutil.h"
 
 /*
- * Give path's missing ancestors in the layer the metadata merged has for
- * them (a layer adding /home/app/x must not reset /home/app's owner), or
- * 0755 root-owned directories when merged has none.
+ * Where a declared path lands in the tree: its parent resolved the way the
+ * kernel would inside the image (so "/bin/sh" on a merged-/usr tree is
+ * usr/bin/sh), the last component kept as is. Missing parents stay as
+ * written and are created by the put.
  */
-static int ensure_parents(struct pl_fstree *layer, const struct pl_fstree *merged,
-			  const char *path, int64_t epoch, struct pl_err *err)
+static int place(const struct pl_fstree *t, const char *path, char **out, struct pl_err *err)
 {
-	char *p = strdup(path);
-	char *s;
-	int rc = 0;
+	const char *slash;
+	char *dir = NULL, *canon = NULL;
+	int rc;
 
-	if (!p)
-		return pl_err_set(err, PL_ENOMEM, "out of memory");
-	for (s = p; (s = strchr(s + 1, '/')) != NULL;) {
-		const struct pl_fsmeta *m;
-		struct pl_fsmeta dir = { .type = PL_FT_DIR, .mode = 0755, .mtime = epoch };
-
-		*s = '\0';
-		if (*p && !pl_fstree_get(layer, p)) {
-			m = pl_fstree_get(merged, p);
-			if (m && m->type == PL_FT_DIR)
-				dir = *m;
-			dir.link = NULL;
-			rc = pl_fstree_put(layer, p, &dir, err);
-		}
-		*s = '/';
-		if (rc < 0)
-			break;
+	*out = NULL;
+	while (*path == '/')
+		path++;
+	slash = strrchr(path, '/');
+	if (!slash) {
+		*out = strdup(path);
+		return *out ? 0 : pl_err_set(err, PL_ENOMEM, "out of memory");
 	}
-	free(p);
+	dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	rc = pl_fstree_resolve(t, dir, true, true, &canon, NULL);
+	if (rc < 0) {
+		/* a missing directory on the way: created lexically */
+		rc = 0;
+		canon = dir;
+		dir = NULL;
+	}
+	if (asprintf(out, "%s%s%s", canon, *canon ? "/" : "", slash + 1) < 0) {
+		*out = NULL;
+		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	free(dir);
+	free(canon);
+	return rc;
+}
+
+static int put(struct pl_fstree *t, const char *path, const struct pl_fsmeta *m,
+	       struct pl_err *err)
+{
+	char *where = NULL;
+	int rc = place(t, path, &where, err);
+
+	if (rc == 0)
+		rc = pl_fstree_put(t, where, m, err);
+	free(where);
 	return rc;
 }
 
@@ -53,16 +70,8 @@ static const char *rel(const char *path)
 	return path;
 }
 
-static int put(struct pl_fstree *layer, const struct pl_fstree *merged, const char *path,
-	       const struct pl_fsmeta *m, int64_t epoch, struct pl_err *err)
-{
-	int rc = ensure_parents(layer, merged, rel(path), epoch, err);
-
-	return rc < 0 ? rc : pl_fstree_put(layer, rel(path), m, err);
-}
-
 static int add_tarball(const struct pl_assemble_ctx *c, const struct pl_recipe_tarball *t,
-		       const struct pl_fstree *merged, struct pl_fstree *layer, struct pl_err *err)
+		       struct pl_fstree *work, struct pl_err *err)
 {
 	struct pl_layer_read_opts ro = { 0 };
 	char digest[PL_DIGEST_SIZE];
@@ -103,13 +112,10 @@ static int add_tarball(const struct pl_assemble_ctx *c, const struct pl_recipe_t
 		goto out;
 	if (t->destination && strcmp(rel(t->destination), "") != 0) {
 		struct pl_fsmeta dir = { .type = PL_FT_DIR, .mode = 0755, .mtime = c->epoch };
-		const struct pl_fsmeta *m = pl_fstree_get(merged, rel(t->destination));
+		const struct pl_fsmeta *m = pl_fstree_get(work, rel(t->destination));
 
-		if (m && m->type == PL_FT_DIR)
-			dir = *m;
-		dir.link = NULL;
-		if (!pl_fstree_get(layer, rel(t->destination))) {
-			rc = put(layer, merged, t->destination, &dir, c->epoch, err);
+		if (!m || m->type != PL_FT_DIR) {
+			rc = put(work, t->destination, &dir, err);
 			if (rc < 0)
 				goto out;
 		}
@@ -120,7 +126,7 @@ static int add_tarball(const struct pl_assemble_ctx *c, const struct pl_recipe_t
 	ro.allow_devices = false;
 	ro.uid = t->has_uid ? (int64_t)t->uid : -1;
 	ro.gid = t->has_gid ? (int64_t)t->gid : -1;
-	rc = pl_layer_read(layer, c->content, fd, &ro, err);
+	rc = pl_layer_read(work, c->content, fd, &ro, err);
 	if (rc < 0)
 		pl_err_wrap(err, PL_MARK_FMT, PL_MARK_ARGS(t->mark));
 out:
@@ -132,7 +138,7 @@ out:
 }
 
 static int add_file(const struct pl_assemble_ctx *c, const struct pl_recipe_file *f,
-		    const struct pl_fstree *merged, struct pl_fstree *layer, struct pl_err *err)
+		    struct pl_fstree *work, struct pl_err *err)
 {
 	struct pl_fsmeta m = { .type = PL_FT_REG, .mode = f->mode, .uid = f->uid, .gid = f->gid,
 			       .mtime = c->epoch };
@@ -154,7 +160,7 @@ static int add_file(const struct pl_assemble_ctx *c, const struct pl_recipe_file
 	if (rc < 0)
 		goto out;
 	m.size = len;
-	rc = put(layer, merged, f->path, &m, c->epoch, err);
+	rc = put(work, f->path, &m, err);
 	if (rc < 0)
 		pl_err_wrap(err, PL_MARK_FMT, PL_MARK_ARGS(f->mark));
 out:
@@ -172,33 +178,32 @@ int pl_assemble_layer(const struct pl_assemble_ctx *c, const struct pl_recipe *r
 
 	(void)r;
 	*out = NULL;
-	rc = pl_fstree_new(&t, err);
+	rc = pl_fstree_clone(merged, &t, err);
 	for (i = 0; rc == 0 && i < l->ntarballs; i++)
-		rc = add_tarball(c, &l->tarballs[i], merged, t, err);
+		rc = add_tarball(c, &l->tarballs[i], t, err);
 	for (i = 0; rc == 0 && i < l->ndirs; i++) {
 		const struct pl_recipe_dir *d = &l->dirs[i];
 		struct pl_fsmeta m = { .type = PL_FT_DIR, .mode = d->mode, .uid = d->uid,
 				       .gid = d->gid, .mtime = c->epoch };
 
-		rc = put(t, merged, d->path, &m, c->epoch, err);
+		rc = put(t, d->path, &m, err);
 		if (rc < 0)
 			pl_err_wrap(err, PL_MARK_FMT, PL_MARK_ARGS(d->mark));
 	}
 	for (i = 0; rc == 0 && i < l->nfiles; i++)
-		rc = add_file(c, &l->files[i], merged, t, err);
+		rc = add_file(c, &l->files[i], t, err);
 	for (i = 0; rc == 0 && i < l->nsymlinks; i++) {
 		const struct pl_recipe_symlink *s = &l->symlinks[i];
 		struct pl_fsmeta m = { .type = PL_FT_SYMLINK, .mode = 0777, .mtime = c->epoch,
 				       .link = s->target };
 
-		rc = put(t, merged, s->path, &m, c->epoch, err);
+		rc = put(t, s->path, &m, err);
 		if (rc < 0)
 			pl_err_wrap(err, PL_MARK_FMT, PL_MARK_ARGS(s->mark));
 	}
-	if (rc < 0) {
-		pl_fstree_free(t);
-		return rc;
-	}
-	*out = t;
-	return 0;
+	/* the layer is what the recipe changed */
+	if (rc == 0)
+		rc = pl_fstree_diff(merged, t, out, err);
+	pl_fstree_free(t);
+	return rc;
 }

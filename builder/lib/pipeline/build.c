@@ -3,10 +3,13 @@
  * manifest (and index for several architectures) -> tags in an OCI layout.
  * The layout only gains tags once every blob of the image is stored.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/apt.h"
+#include "lib/fetch.h"
 #include "lib/layer.h"
 #include "lib/pipeline/internal.h"
 #include "util/buf.h"
@@ -22,6 +25,7 @@ struct build_ctx {
 	struct pl_source *src;
 	struct pl_cas *content;
 	struct pl_oci_layout *layout;
+	struct pl_fetch *fetch; /* made when a recipe first needs packages */
 	int64_t epoch;
 	char created[32];
 };
@@ -136,9 +140,46 @@ static int add_base_layers(struct image_layers *il, const struct pl_base *base,
 	return rc;
 }
 
-static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const char *arch,
-			const char *variant, struct image_layers *il, struct pl_base *base,
-			struct pl_err *err)
+static void pkg_ctx(struct build_ctx *b, struct pl_pkg_ctx *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->src = b->src;
+	pc->content = b->content;
+	pc->fetch = b->fetch;
+	pc->cache_dir = b->o->src.cache_dir;
+	pc->offline = b->o->offline;
+	pc->epoch = b->epoch;
+}
+
+/* The Debian packages of one platform as a layer on merged. */
+static int packages_layer(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
+			  const struct pl_locks *locks, struct image_layers *il,
+			  struct pl_fstree *merged, struct pl_err *err)
+{
+	const struct pl_apt_lock *lock = pl_locks_get(locks, deb_arch);
+	struct pl_buf by = PL_BUF_INIT;
+	struct pl_fstree *t = NULL;
+	struct pl_pkg_ctx pc;
+	int rc;
+
+	assert(lock);
+	pkg_ctx(b, &pc);
+	rc = pl_packages_layer(&pc, r, lock, merged, &t, err);
+	if (rc == 0)
+		rc = pl_buf_addf(&by, err, "plinth: %s packages (%zu from the lock)", r->file,
+				 lock->npkgs);
+	if (rc == 0)
+		rc = add_layer(b, il, t, by.data, NULL, err);
+	if (rc == 0)
+		rc = pl_fstree_apply(merged, t, err);
+	pl_fstree_free(t);
+	pl_buf_release(&by);
+	return rc;
+}
+
+static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
+			const char *arch, const char *variant, const struct pl_locks *locks,
+			struct image_layers *il, struct pl_base *base, struct pl_err *err)
 {
 	struct pl_assemble_ctx ac = { b->src, b->content, b->epoch };
 	struct pl_fstree *merged = NULL, *t = NULL;
@@ -154,6 +195,8 @@ static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const ch
 		if (rc == 0)
 			rc = add_base_layers(il, base, err);
 	}
+	if (rc == 0 && r->packages.n)
+		rc = packages_layer(b, r, deb_arch, locks, il, merged, err);
 	for (size_t i = 0; rc == 0 && i < r->nlayers; i++) {
 		const struct pl_recipe_layer *l = &r->layers[i];
 
@@ -411,7 +454,8 @@ static int put_json_doc(struct build_ctx *b, json_t *j, const char *mt, struct p
 
 /* Build the recipe for one architecture: layers, config, manifest. */
 static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
-			  struct pl_oci_desc *out, size_t *nlayers, struct pl_err *err)
+			  const struct pl_locks *locks, struct pl_oci_desc *out, size_t *nlayers,
+			  struct pl_err *err)
 {
 	struct image_layers layers;
 	struct image_layers *il = &layers;
@@ -430,7 +474,7 @@ static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const 
 	if (pl_recipe_arch_oci(deb_arch, &arch, &variant) < 0)
 		return pl_err_set(err, PL_EINVAL, PL_MARK_FMT ": unknown architecture '%s'",
 				  PL_MARK_ARGS(r->architectures.mark), deb_arch);
-	rc = build_layers(b, r, arch, variant, il, &base, err);
+	rc = build_layers(b, r, deb_arch, arch, variant, locks, il, &base, err);
 	if (rc < 0)
 		goto out;
 	*nlayers = il->n;
@@ -490,20 +534,21 @@ static int platform_name(const struct pl_oci_desc *d, struct pl_oci_strv *v, str
 	return rc;
 }
 
-static int check_recipe_supported(const struct pl_recipe *r, struct pl_err *err)
+static int ensure_fetch(struct build_ctx *b, struct pl_err *err)
 {
-	if (r->packages.n)
-		return pl_err_set(err, PL_EINVAL,
-				  PL_MARK_FMT ": packages: this plinth can not install Debian "
-				  "packages yet (no apt stage); remove 'packages' or use tarballs",
-				  PL_MARK_ARGS(r->packages.mark));
-	return 0;
+	struct pl_fetch_opts fo = { 0 };
+
+	if (b->fetch)
+		return 0;
+	fo.offline = b->o->offline;
+	return pl_fetch_new(&b->fetch, b->content, &fo, err);
 }
 
 static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_image *img,
 			struct pl_err *err)
 {
 	struct pl_recipe *r = NULL;
+	struct pl_locks locks = { 0 };
 	struct pl_oci_index ix;
 	struct pl_buf ref = PL_BUF_INIT;
 	json_t *j = NULL;
@@ -511,8 +556,14 @@ static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_i
 
 	memset(&ix, 0, sizeof(ix));
 	rc = pl_source_load_recipe(b->src, name, &r, err);
-	if (rc == 0)
-		rc = check_recipe_supported(r, err);
+	if (rc == 0 && r->packages.n) {
+		struct pl_pkg_ctx pc;
+
+		rc = ensure_fetch(b, err);
+		pkg_ctx(b, &pc);
+		if (rc == 0)
+			rc = pl_packages_locks(&pc, r, b->o->update_lock, &locks, err);
+	}
 	if (rc < 0)
 		goto out;
 	img->name = strdup(r->name);
@@ -528,8 +579,8 @@ static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_i
 		goto out;
 	}
 	for (size_t i = 0; rc == 0 && i < r->architectures.n; i++) {
-		rc = build_platform(b, r, r->architectures.v[i], &ix.manifests[i], &img->nlayers,
-				    err);
+		rc = build_platform(b, r, r->architectures.v[i], &locks, &ix.manifests[i],
+				    &img->nlayers, err);
 		ix.n_manifests = i + 1;
 		if (rc == 0)
 			rc = platform_name(&ix.manifests[i], &img->platforms, err);
@@ -559,6 +610,7 @@ out:
 		pl_err_wrap(err, "recipe '%s'", name);
 	pl_buf_release(&ref);
 	pl_oci_index_release(&ix);
+	pl_locks_release(&locks);
 	pl_recipe_free(r);
 	return rc;
 }
@@ -583,6 +635,8 @@ static int open_stores(struct build_ctx *b, const char *cache_dir, const char *o
 
 static void close_stores(struct build_ctx *b)
 {
+	pl_fetch_free(b->fetch);
+	b->fetch = NULL;
 	pl_oci_layout_free(b->layout);
 	pl_cas_free(b->content);
 	b->layout = NULL;

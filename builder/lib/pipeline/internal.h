@@ -8,6 +8,7 @@
 #include "lib/oci.h"
 #include "lib/pipeline.h"
 #include "lib/recipe.h"
+#include "util/buf.h"
 
 #define PL_SETTINGS_FILE "plinth.yaml"
 #define PL_RECIPES_DIR "recipes"
@@ -49,9 +50,11 @@ struct pl_assemble_ctx {
 };
 
 /*
- * Build the layer tree of recipe layer l on top of merged (read-only here):
- * tarballs first, then directories, files and symlinks. Parent directories
- * missing from the layer take their metadata from merged when it has them.
+ * The layer of recipe layer l on top of merged (read-only here), as a diff
+ * tree: tarballs first, then directories, files and symlinks, applied to a
+ * copy of merged (declared paths resolve through its directory symlinks,
+ * as a COPY would; tarball entries may not go through them), and the
+ * difference taken.
  */
 int pl_assemble_layer(const struct pl_assemble_ctx *c, const struct pl_recipe *r,
 		      const struct pl_recipe_layer *l, const struct pl_fstree *merged,
@@ -82,6 +85,56 @@ int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char 
 		   const char *variant, struct pl_cas *dst, struct pl_fstree *merged,
 		   struct pl_base *out, struct pl_err *err);
 void pl_base_release(struct pl_base *b);
+
+/* ---- packages (packages.c) ---- */
+
+struct pl_apt_lock;
+struct pl_fetch;
+
+/* What the package stage needs. */
+struct pl_pkg_ctx {
+	struct pl_source *src;
+	struct pl_cas *content;  /* downloads and file contents */
+	struct pl_fetch *fetch;
+	const char *cache_dir;   /* verified InRelease files */
+	bool offline;
+	int64_t epoch;
+};
+
+/* A recipe's lock: one apt lock per architecture. */
+struct pl_locks {
+	char **archs;
+	struct pl_apt_lock **locks;
+	size_t n;
+};
+
+void pl_locks_release(struct pl_locks *l);
+struct pl_apt_lock *pl_locks_get(const struct pl_locks *l, const char *arch);
+int pl_locks_write(const struct pl_locks *l, const char *recipe, struct pl_buf *out,
+		   struct pl_err *err);
+int pl_locks_parse(const char *data, size_t len, const char *what, struct pl_locks *out,
+		   struct pl_err *err);
+/* "recipes/<name>.lock.json" */
+int pl_lock_path(const char *recipe, struct pl_buf *out, struct pl_err *err);
+
+/* Resolve the recipe's packages for each of its architectures. */
+int pl_packages_resolve(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
+			struct pl_locks *out, struct pl_err *err);
+
+/*
+ * The locks a build uses: the commit's lock file, checked against the
+ * recipe, or (update, or no lock file) a fresh resolution.
+ */
+int pl_packages_locks(const struct pl_pkg_ctx *c, const struct pl_recipe *r, bool update,
+		      struct pl_locks *out, struct pl_err *err);
+
+/*
+ * Fetch, unpack and register lock's packages on a copy of merged; *layer is
+ * the difference (a diff tree for the layer writer).
+ */
+int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
+		      const struct pl_apt_lock *lock, const struct pl_fstree *merged,
+		      struct pl_fstree **layer, struct pl_err *err);
 
 /* Recipe error prefix "file:line:col". */
 #define PL_MARK_FMT "%s:%d:%d"

@@ -1,0 +1,403 @@
+/*
+ * packages: a recipe's Debian packages for one architecture. The lock (from
+ * the commit's recipes/<name>.lock.json, or a fresh resolution against the
+ * recipe's repositories) names exact files; they are fetched into the
+ * content cache (sha256-verified), unpacked into a copy of the merged tree
+ * the way dpkg would (merged /usr included), the dpkg database and the
+ * maintainer-script effects written, and the difference becomes the layer.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/apt.h"
+#include "lib/deb.h"
+#include "lib/pipeline/internal.h"
+#include "lib/pkgdb.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/log.h"
+
+#define KEYRING_MAX (16u << 20)
+
+void pl_locks_release(struct pl_locks *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->archs[i]);
+		pl_apt_lock_free(l->locks[i]);
+	}
+	free(l->archs);
+	free(l->locks);
+	memset(l, 0, sizeof(*l));
+}
+
+struct pl_apt_lock *pl_locks_get(const struct pl_locks *l, const char *arch)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->archs[i], arch))
+			return l->locks[i];
+	return NULL;
+}
+
+static int locks_add(struct pl_locks *l, const char *arch, struct pl_apt_lock *lock,
+		     struct pl_err *err)
+{
+	char **a = realloc(l->archs, (l->n + 1) * sizeof(*a));
+	struct pl_apt_lock **k;
+
+	if (!a)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	l->archs = a;
+	k = realloc(l->locks, (l->n + 1) * sizeof(*k));
+	if (!k)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	l->locks = k;
+	l->archs[l->n] = strdup(arch);
+	if (!l->archs[l->n])
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	l->locks[l->n++] = lock;
+	return 0;
+}
+
+int pl_lock_path(const char *recipe, struct pl_buf *out, struct pl_err *err)
+{
+	return pl_buf_addf(out, err, "%s/%s.lock.json", PL_RECIPES_DIR, recipe);
+}
+
+/*
+ * The lock file: {"architectures": {"<arch>": <apt lock>, ...}, "recipe": NAME,
+ * "version": 1}, written pretty with sorted keys.
+ */
+int pl_locks_write(const struct pl_locks *l, const char *recipe, struct pl_buf *out,
+		   struct pl_err *err)
+{
+	json_t *root = json_object(), *archs = json_object();
+	struct pl_buf one = PL_BUF_INIT;
+	int rc = 0;
+
+	if (!root || !archs) {
+		json_decref(root);
+		json_decref(archs);
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	rc = pl_json_set_new(root, "architectures", archs, err);
+	if (rc == 0)
+		rc = pl_json_set_str(root, "recipe", recipe, err);
+	if (rc == 0)
+		rc = pl_json_set_new(root, "version", json_integer(1), err);
+	for (size_t i = 0; rc == 0 && i < l->n; i++) {
+		json_t *j = NULL;
+
+		pl_buf_reset(&one);
+		rc = pl_apt_lock_write(l->locks[i], &one, err);
+		if (rc == 0)
+			rc = pl_json_load(one.data, one.len, "lock", &j, err);
+		if (rc == 0)
+			rc = pl_json_set_new(archs, l->archs[i], j, err);
+	}
+	if (rc == 0)
+		rc = pl_json_dump_pretty(root, out, err);
+	json_decref(root);
+	pl_buf_release(&one);
+	return rc;
+}
+
+int pl_locks_parse(const char *data, size_t len, const char *what, struct pl_locks *out,
+		   struct pl_err *err)
+{
+	struct pl_buf one = PL_BUF_INIT, name = PL_BUF_INIT;
+	json_t *root = NULL, *archs;
+	const char *arch;
+	json_t *v;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = pl_json_load(data, len, what, &root, err);
+	if (rc < 0)
+		return rc;
+	archs = json_object_get(root, "architectures");
+	if (!json_is_object(root) || !json_is_integer(json_object_get(root, "version")) ||
+	    json_integer_value(json_object_get(root, "version")) != 1 || !json_is_object(archs)) {
+		rc = pl_err_set(err, PL_EINVAL,
+				"%s: not a plinth lock file (want {\"version\": 1, "
+				"\"architectures\": {...}}); run plinth lock",
+				what);
+		goto out;
+	}
+	json_object_foreach(archs, arch, v) {
+		struct pl_apt_lock *lock = NULL;
+
+		pl_buf_reset(&one);
+		pl_buf_reset(&name);
+		rc = pl_json_dump(v, &one, err);
+		if (rc == 0)
+			rc = pl_buf_addf(&name, err, "%s: architectures.%s", what, arch);
+		if (rc == 0)
+			rc = pl_apt_lock_parse(one.data, one.len, name.data, &lock, err);
+		if (rc == 0 && strcmp(lock->arch, arch) != 0)
+			rc = pl_err_set(err, PL_EINVAL, "%s: holds a lock for '%s'", name.data,
+					lock->arch);
+		if (rc == 0)
+			rc = locks_add(out, arch, lock, err);
+		else
+			pl_apt_lock_free(lock);
+		if (rc < 0)
+			break;
+	}
+out:
+	if (rc < 0)
+		pl_locks_release(out);
+	json_decref(root);
+	pl_buf_release(&one);
+	pl_buf_release(&name);
+	return rc;
+}
+
+/* Open the recipe's repositories (keyrings read from the commit) for arch. */
+static int open_apt(const struct pl_pkg_ctx *c, const struct pl_recipe *r, const char *arch,
+		    struct pl_apt **out, struct pl_err *err)
+{
+	const struct pl_settings *s = c->src->settings;
+	struct pl_apt_source *src = NULL;
+	struct pl_apt_opts ao = { 0 };
+	char **keys = NULL;
+	size_t n = r->sources.n;
+	int rc = 0;
+
+	*out = NULL;
+	src = calloc(n ? n : 1, sizeof(*src));
+	keys = calloc(n ? n : 1, sizeof(*keys));
+	if (!src || !keys) {
+		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct pl_settings_repo *repo = pl_settings_repo(s, r->sources.v[i]);
+
+		if (!repo) {
+			rc = pl_err_set(err, PL_EINVAL,
+					PL_MARK_FMT ": no repository '%s' in plinth.yaml",
+					PL_MARK_ARGS(r->sources.marks[i]), r->sources.v[i]);
+			break;
+		}
+		src[i].repo = repo;
+		if (repo->keyring) {
+			rc = pl_source_read(c->src, repo->keyring, KEYRING_MAX, &keys[i],
+					    &src[i].keyring_len, err);
+			if (rc < 0)
+				pl_err_wrap(err, "keyring of repository '%s'", repo->name);
+			src[i].keyring = keys[i];
+		}
+	}
+	if (rc < 0)
+		goto out;
+	ao.arch = arch;
+	ao.cache_dir = c->cache_dir;
+	ao.offline = c->offline;
+	rc = pl_apt_open(out, src, n, c->fetch, c->content, &ao, err);
+out:
+	for (size_t i = 0; keys && i < n; i++)
+		free(keys[i]);
+	free(keys);
+	free(src);
+	return rc;
+}
+
+/* Resolve the recipe's packages for arch into a new lock. */
+static int resolve(const struct pl_pkg_ctx *c, const struct pl_recipe *r, const char *arch,
+		   struct pl_apt_lock **out, struct pl_err *err)
+{
+	struct pl_apt_resolve_opts ro = { 0 };
+	struct pl_apt_resolution res;
+	struct pl_apt *apt = NULL;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	*out = NULL;
+	rc = open_apt(c, r, arch, &apt, err);
+	if (rc == 0)
+		rc = pl_apt_resolve(apt, (const char *const *)r->packages.v, r->packages.n, &ro,
+				    &res, err);
+	if (rc == 0)
+		rc = pl_apt_lock_from(apt, &res, out, err);
+	pl_apt_resolution_release(&res);
+	pl_apt_free(apt);
+	return rc;
+}
+
+int pl_packages_resolve(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
+			struct pl_locks *out, struct pl_err *err)
+{
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; rc == 0 && i < r->architectures.n; i++) {
+		struct pl_apt_lock *lock = NULL;
+
+		pl_log_info("resolving %s for %s", r->name, r->architectures.v[i]);
+		rc = resolve(c, r, r->architectures.v[i], &lock, err);
+		if (rc == 0)
+			rc = locks_add(out, r->architectures.v[i], lock, err);
+		else
+			pl_apt_lock_free(lock);
+	}
+	if (rc < 0) {
+		pl_err_wrap(err, PL_MARK_FMT ": packages", PL_MARK_ARGS(r->packages.mark));
+		pl_locks_release(out);
+	}
+	return rc;
+}
+
+int pl_packages_locks(const struct pl_pkg_ctx *c, const struct pl_recipe *r, bool update,
+		      struct pl_locks *out, struct pl_err *err)
+{
+	struct pl_buf path = PL_BUF_INIT;
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = pl_lock_path(r->name, &path, err);
+	if (rc < 0)
+		goto out;
+	if (!update) {
+		rc = pl_source_read(c->src, path.data, PL_APT_MAX_LOCK, &data, &len, err);
+		if (rc == PL_ENOTFOUND) {
+			pl_err_init(err);
+			update = true;
+			pl_log_warn("%s has no %s at this commit: resolving against the "
+				    "repositories (run plinth lock to pin it)",
+				    r->file, path.data);
+		} else if (rc < 0) {
+			goto out;
+		}
+	}
+	if (update) {
+		rc = pl_packages_resolve(c, r, out, err);
+		goto out;
+	}
+	rc = pl_locks_parse(data, len, path.data, out, err);
+	for (size_t i = 0; rc == 0 && i < r->architectures.n; i++) {
+		const char *arch = r->architectures.v[i];
+		struct pl_apt_lock *lock = pl_locks_get(out, arch);
+
+		if (!lock)
+			rc = pl_err_set(err, PL_EINVAL,
+					"%s has no packages for architecture '%s'; run plinth lock "
+					"or build with --update-lock",
+					path.data, arch);
+		else if (pl_apt_lock_check(lock, (const char *const *)r->packages.v,
+					   r->packages.n, arch, err) < 0)
+			rc = pl_err_wrap(err, "%s does not satisfy %s (run plinth lock or build "
+					 "with --update-lock)", path.data, r->file);
+	}
+out:
+	if (rc < 0)
+		pl_locks_release(out);
+	free(data);
+	pl_buf_release(&path);
+	return rc;
+}
+
+/*
+ * Merged /usr, as debootstrap and mmdebstrap set up bookworm: the top-level
+ * bin, sbin and lib directories are links into usr/. Only for an empty
+ * tree: a base image keeps whatever layout it has.
+ */
+static int merged_usr(struct pl_fstree *t, const char *arch, int64_t epoch, struct pl_err *err)
+{
+	static const char *const links[] = { "bin", "sbin", "lib", NULL };
+	struct pl_fsmeta dir = { .type = PL_FT_DIR, .mode = 0755, .mtime = epoch };
+	struct pl_buf target = PL_BUF_INIT;
+	int rc = 0;
+
+	if (pl_fstree_count(t) != 0)
+		return 0;
+	rc = pl_fstree_put(t, "usr", &dir, err);
+	for (size_t i = 0; rc == 0 && links[i]; i++) {
+		struct pl_fsmeta l = { .type = PL_FT_SYMLINK, .mode = 0777, .mtime = epoch };
+		char usrdir[16];
+
+		snprintf(usrdir, sizeof(usrdir), "usr/%s", links[i]);
+		pl_buf_reset(&target);
+		rc = pl_fstree_put(t, usrdir, &dir, err);
+		if (rc == 0)
+			rc = pl_buf_addf(&target, err, "usr/%s", links[i]);
+		l.link = target.data;
+		if (rc == 0)
+			rc = pl_fstree_put(t, links[i], &l, err);
+	}
+	/* the dynamic loader's directory on the 64-bit x86 ABI */
+	if (rc == 0 && !strcmp(arch, "amd64")) {
+		struct pl_fsmeta l = { .type = PL_FT_SYMLINK, .mode = 0777, .mtime = epoch,
+				       .link = "usr/lib64" };
+
+		rc = pl_fstree_put(t, "usr/lib64", &dir, err);
+		if (rc == 0)
+			rc = pl_fstree_put(t, "lib64", &l, err);
+	}
+	pl_buf_release(&target);
+	return rc;
+}
+
+int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
+		      const struct pl_apt_lock *lock, const struct pl_fstree *merged,
+		      struct pl_fstree **layer, struct pl_err *err)
+{
+	struct pl_pkgdb_write_opts wo = { 0 };
+	struct pl_fetch_item *items = NULL;
+	struct pl_deb **debs = NULL;
+	struct pl_fstree *work = NULL;
+	size_t n = 0, ndebs = 0;
+	int rc;
+
+	*layer = NULL;
+	rc = pl_apt_lock_items(lock, &items, &n, err);
+	if (rc == 0)
+		rc = pl_fetch_batch(c->fetch, items, n, err);
+	if (rc == 0)
+		rc = pl_fstree_clone(merged, &work, err);
+	if (rc == 0)
+		rc = merged_usr(work, lock->arch, c->epoch, err);
+	if (rc == 0) {
+		debs = calloc(n ? n : 1, sizeof(*debs));
+		if (!debs)
+			rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct pl_deb_read_opts ro = { 0 };
+		struct pl_buf what = PL_BUF_INIT;
+		int fd = -1;
+
+		rc = pl_cas_open_read(c->content, items[i].digest, &fd, err);
+		if (rc == 0)
+			rc = pl_buf_addf(&what, err, "%s_%s_%s.deb", lock->pkgs[i].name,
+					 lock->pkgs[i].version, lock->pkgs[i].arch);
+		if (rc == 0) {
+			ro.what = what.data;
+			ro.unpack = true;
+			rc = pl_deb_read(fd, work, c->content, &ro, &debs[i], err);
+			ndebs = i + 1;
+		}
+		if (fd >= 0)
+			close(fd);
+		pl_buf_release(&what);
+	}
+	if (rc == 0) {
+		wo.epoch = c->epoch;
+		wo.style = PL_PKGDB_STATUS;
+		rc = pl_pkgdb_install(work, c->content, (const struct pl_deb *const *)debs, ndebs,
+				      &wo, err);
+	}
+	if (rc == 0)
+		rc = pl_fstree_diff(merged, work, layer, err);
+	for (size_t i = 0; debs && i < ndebs; i++)
+		pl_deb_free(debs[i]);
+	free(debs);
+	free(items);
+	pl_fstree_free(work);
+	if (rc < 0)
+		pl_err_wrap(err, PL_MARK_FMT ": packages for %s", PL_MARK_ARGS(r->packages.mark),
+			    lock->arch);
+	return rc;
+}
