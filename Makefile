@@ -105,6 +105,7 @@ fuzz:
 
 bench: $(PLINTH) $(BENCH_BIN)
 	PLINTH=$(abspath $(PLINTH)) BENCH_BIN=$(abspath $(BUILD)/bench) ci/bench.sh
+	PLINTH=$(abspath $(PLINTH)) ci/bench-debian.sh
 
 demo: deps
 	$(MAKE) $(PLINTH)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/fsutil.h"
 
 struct pl_cas {
@@ -16,9 +17,16 @@ struct pl_cas {
 	bool sync;     /* fsync blobs before renaming them into place */
 };
 
+/*
+ * Small blobs stay in memory until commit: a blob already stored then costs
+ * no file at all, which is most of a warm rebuild (thousands of small files).
+ */
+#define SMALL_MAX (256u * 1024)
+
 struct pl_cas_writer {
 	struct pl_cas *cas;
 	struct pl_sha256 hash;
+	struct pl_buf small; /* content while no temporary file is open */
 	char *tmp_path;
 	int fd;
 	uint64_t size;
@@ -106,25 +114,34 @@ int pl_cas_writer_new(struct pl_cas *cas, struct pl_cas_writer **out, struct pl_
 		return pl_err_set(err, PL_ENOMEM, "out of memory");
 	w->cas = cas;
 	w->fd = -1;
+	pl_buf_init(&w->small, 0);
 	rc = pl_sha256_init(&w->hash, err);
-	if (rc < 0)
-		goto out;
-	if (asprintf(&w->tmp_path, "%s/.tmp-XXXXXX", cas->blobdir) < 0) {
+	if (rc < 0) {
+		pl_cas_writer_abort(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+/* Open the temporary file and move what was kept in memory into it. */
+static int open_tmp(struct pl_cas_writer *w, struct pl_err *err)
+{
+	int rc;
+
+	if (asprintf(&w->tmp_path, "%s/.tmp-XXXXXX", w->cas->blobdir) < 0) {
 		w->tmp_path = NULL;
-		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
-		goto out;
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
 	}
 	w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
 	if (w->fd < 0) {
-		rc = pl_err_errno(err, PL_EIO, "create temporary file in '%s'", cas->blobdir);
+		rc = pl_err_errno(err, PL_EIO, "create temporary file in '%s'", w->cas->blobdir);
 		free(w->tmp_path);
 		w->tmp_path = NULL;
-		goto out;
+		return rc;
 	}
-	*out = w;
-	w = NULL;
-out:
-	pl_cas_writer_abort(w);
+	rc = pl_write_all(w->fd, w->small.data, w->small.len, w->tmp_path, err);
+	pl_buf_release(&w->small);
 	return rc;
 }
 
@@ -135,7 +152,13 @@ int pl_cas_writer_write(struct pl_cas_writer *w, const void *data, size_t len,
 
 	if (len == 0)
 		return 0;
-	rc = pl_write_all(w->fd, data, len, w->tmp_path, err);
+	if (w->fd < 0 && w->small.len + len <= SMALL_MAX) {
+		rc = pl_buf_add(&w->small, data, len, err);
+	} else {
+		if (w->fd < 0 && (rc = open_tmp(w, err)) < 0)
+			return rc;
+		rc = pl_write_all(w->fd, data, len, w->tmp_path, err);
+	}
 	if (rc < 0)
 		return rc;
 	pl_sha256_update(&w->hash, data, len);
@@ -152,6 +175,7 @@ void pl_cas_writer_abort(struct pl_cas_writer *w)
 	if (w->tmp_path)
 		unlink(w->tmp_path);
 	free(w->tmp_path);
+	pl_buf_release(&w->small);
 	pl_sha256_release(&w->hash);
 	free(w);
 }
@@ -179,6 +203,8 @@ int pl_cas_writer_commit(struct pl_cas_writer *w, const char *expect,
 	 */
 	if (lstat(final, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == w->size)
 		goto done;
+	if (w->fd < 0 && (rc = open_tmp(w, err)) < 0)
+		goto out;
 	if (fchmod(w->fd, 0644) < 0 || (w->cas->sync && fsync(w->fd) < 0)) {
 		rc = pl_err_errno(err, PL_EIO, "write blob %s", got);
 		goto out;

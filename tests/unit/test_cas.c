@@ -155,8 +155,18 @@ static void test_cas_abort_leaves_nothing(void **state)
 	struct pl_cas_writer *w = NULL;
 	int tmps;
 
+	static char big[300 * 1024];
+
+	/* a small blob is kept in memory: no file until commit */
 	assert_int_equal(pl_cas_writer_new(f->cas, &w, &err), 0);
 	assert_int_equal(pl_cas_writer_write(w, "abc", 3, &err), 0);
+	assert_int_equal(count_blob_dir(f->dir, &tmps), 0);
+	pl_cas_writer_abort(w);
+	/* a large one streams into a temporary file, which abort removes */
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(pl_cas_writer_new(f->cas, &w, &err), 0);
+	assert_int_equal(pl_cas_writer_write(w, "abc", 3, &err), 0);
+	assert_int_equal(pl_cas_writer_write(w, big, sizeof(big), &err), 0);
 	assert_int_equal(count_blob_dir(f->dir, &tmps), 1);
 	assert_int_equal(tmps, 1);
 	pl_cas_writer_abort(w);

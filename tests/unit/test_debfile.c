@@ -259,6 +259,7 @@ static void build_pkg(const char *dir)
 			   "Maintainer: T <t@example.org>\\nDepends: libc6 (>= 2.34)\\n"
 			   "Description: hi\\n long\\n' > pkg/DEBIAN/control && "
 			   "printf '/etc/hello.conf\\n' > pkg/DEBIAN/conffiles && "
+			   "printf 'interest-noawait /usr/share/hello\\n' > pkg/DEBIAN/triggers && "
 			   "printf '#!/bin/sh\\necho post\\n' > pkg/DEBIAN/postinst && "
 			   "printf '#!/bin/sh\\necho pre\\n' > pkg/DEBIAN/preinst && "
 			   "chmod 755 pkg/DEBIAN/postinst pkg/DEBIAN/preinst && "
@@ -290,6 +291,37 @@ static void assert_same_as_tar_listing(struct fx *f, const struct pl_deb *d)
 	assert_int_equal(i, d->npaths);
 	pl_buf_release(&b);
 	free(list);
+}
+
+/* Every control.tar file but control, for dpkg's info directory. */
+static void assert_members(const struct pl_deb *d)
+{
+	const char *names[] = { "conffiles", "md5sums", "postinst", "preinst", "triggers" };
+	bool seen[5] = { false };
+
+	for (size_t i = 0; d->nmembers != 5 && i < d->nmembers; i++)
+		print_error("member %zu: %s\n", i, d->members[i].name);
+	assert_int_equal(d->nmembers, 5);
+	for (size_t i = 0; i < d->nmembers; i++) {
+		const struct pl_deb_member *m = &d->members[i];
+		size_t j;
+
+		for (j = 0; j < 5 && strcmp(m->name, names[j]) != 0; j++)
+			;
+		if (j == 5)
+			fail_msg("unexpected member '%s'", m->name);
+		assert_false(seen[j]);
+		seen[j] = true;
+		assert_int_equal(strlen(m->data), m->len);
+		if (strcmp(m->name, "postinst") == 0) {
+			assert_int_equal(m->mode, 0755);
+			assert_string_equal(m->data, d->postinst);
+		}
+		if (strcmp(m->name, "triggers") == 0) {
+			assert_int_equal(m->mode, 0644);
+			assert_string_equal(m->data, "interest-noawait /usr/share/hello\n");
+		}
+	}
 }
 
 static void test_debfile_dpkg_deb_compressors(void **state)
@@ -328,6 +360,7 @@ static void test_debfile_dpkg_deb_compressors(void **state)
 		assert_string_equal(d->postinst, "#!/bin/sh\necho post\n");
 		assert_string_equal(d->preinst, "#!/bin/sh\necho pre\n");
 		assert_non_null(strstr(d->md5sums, "  usr/bin/hello\n"));
+		assert_members(d);
 		assert_paths(d, want, sizeof(want) / sizeof(want[0]));
 		assert_same_as_tar_listing(f, d);
 		assert_content(f, "usr/bin/hello", "hello binary\n");

@@ -22,6 +22,8 @@
 #define MAX_MD5SUMS (64u << 20)
 #define MAX_CONFFILES (1u << 20)
 #define MAX_SCRIPT (4u << 20)
+#define MAX_OTHER (16u << 20)
+#define MAX_CONTROL_TOTAL (128u << 20)
 #define MAX_CONTROL_ENTRIES 10000
 
 /* An ar member as a byte stream, with its first bytes peeked for the magic. */
@@ -193,17 +195,25 @@ bad:
 			  what);
 }
 
-/* Read the current control.tar entry into *out (NUL-terminated), at most max bytes. */
-static int slurp(struct archive *ctl, const char *what, const char *name, size_t max, char **out,
-		 size_t *outlen, struct pl_err *err)
+/*
+ * Append the current control.tar entry to d->members (NUL-terminated), at
+ * most max bytes, and at most MAX_CONTROL_TOTAL for all members together.
+ */
+static int read_member(struct archive *ctl, const char *what, const char *name, uint32_t mode,
+		       size_t max, size_t *total, struct pl_deb *d, struct pl_err *err)
 {
+	struct pl_deb_member *m;
 	struct pl_buf b;
 	char chunk[8192];
 	int rc = 0;
 
-	if (*out)
-		return pl_err_set(err, PL_EINVAL, "%s: control.tar has '%s' twice", what, name);
-	pl_buf_init(&b, max);
+	for (size_t i = 0; i < d->nmembers; i++)
+		if (strcmp(d->members[i].name, name) == 0)
+			return pl_err_set(err, PL_EINVAL, "%s: control.tar has '%s' twice", what,
+					  name);
+	if (max > MAX_CONTROL_TOTAL - *total)
+		max = MAX_CONTROL_TOTAL - *total;
+	pl_buf_init(&b, 0); /* the cap is checked above, with a better message */
 	for (;;) {
 		la_ssize_t r = archive_read_data(ctl, chunk, sizeof(chunk));
 
@@ -214,19 +224,35 @@ static int slurp(struct archive *ctl, const char *what, const char *name, size_t
 		}
 		if (r == 0)
 			break;
-		rc = pl_buf_add(&b, chunk, (size_t)r, err);
-		if (rc < 0) {
-			if (rc == PL_ETOOBIG)
-				pl_err_wrap(err, "%s: control.tar: '%s' is larger than %zu bytes",
-					    what, name, max);
+		if ((size_t)r > max - b.len) {
+			rc = pl_err_set(err, PL_ETOOBIG,
+					"%s: control.tar: '%s' is larger than %zu bytes", what,
+					name, max);
 			goto out;
 		}
+		rc = pl_buf_add(&b, chunk, (size_t)r, err);
+		if (rc < 0)
+			goto out;
 	}
-	if (b.len == 0 && pl_buf_addch(&b, '\0', err) == 0)
-		b.len = 0; /* make sure there is storage to hand out */
-	*out = pl_buf_detach(&b, outlen);
-	if (!*out)
+	rc = pl_buf_grow(&b, 1, err); /* storage even when empty */
+	if (rc < 0)
+		goto out;
+	m = realloc(d->members, (d->nmembers + 1) * sizeof(*m));
+	if (!m) {
 		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+		goto out;
+	}
+	d->members = m;
+	m = &d->members[d->nmembers];
+	m->name = strdup(name);
+	if (!m->name) {
+		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+		goto out;
+	}
+	m->mode = mode;
+	*total += b.len;
+	m->data = pl_buf_detach(&b, &m->len);
+	d->nmembers++;
 out:
 	pl_buf_release(&b);
 	return rc;
@@ -246,7 +272,7 @@ static int read_control(struct msrc *s, struct pl_deb *d, struct pl_err *err)
 {
 	struct archive *ctl = archive_read_new();
 	struct archive_entry *e;
-	size_t entries = 0;
+	size_t entries = 0, total = 0;
 	int rc = 0, ar, paras = 0;
 
 	if (!ctl)
@@ -263,7 +289,7 @@ static int read_control(struct msrc *s, struct pl_deb *d, struct pl_err *err)
 	for (;;) {
 		const char *name;
 		char **slot = NULL;
-		size_t *lenp = NULL, max = 0, dummy;
+		size_t *lenp = NULL, max;
 
 		ar = archive_read_next_header(ctl, &e);
 		if (ar == ARCHIVE_EOF)
@@ -283,8 +309,11 @@ static int read_control(struct msrc *s, struct pl_deb *d, struct pl_err *err)
 			continue;
 		if (strncmp(name, "./", 2) == 0)
 			name += 2;
-		if (archive_entry_filetype(e) != AE_IFREG)
+		/* dpkg only knows plain files at the top of control.tar */
+		if (archive_entry_filetype(e) != AE_IFREG || !name[0] || strchr(name, '/') ||
+		    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			continue;
+		max = MAX_OTHER;
 		if (strcmp(name, "control") == 0) {
 			slot = &d->control;
 			lenp = &d->control_len;
@@ -299,24 +328,45 @@ static int read_control(struct msrc *s, struct pl_deb *d, struct pl_err *err)
 			max = MAX_CONFFILES;
 		} else if (strcmp(name, "postinst") == 0) {
 			slot = &d->postinst;
-			lenp = &dummy;
 			max = MAX_SCRIPT;
 		} else if (strcmp(name, "preinst") == 0) {
 			slot = &d->preinst;
-			lenp = &dummy;
 			max = MAX_SCRIPT;
 		}
-		if (!slot)
-			continue;
 		if (archive_entry_size_is_set(e) && archive_entry_size(e) > (la_int64_t)max) {
 			rc = pl_err_set(err, PL_ETOOBIG,
 					"%s: control.tar: '%s' is larger than %zu bytes", s->what,
 					name, max);
 			goto out;
 		}
-		rc = slurp(ctl, s->what, name, max, slot, lenp, err);
+		rc = read_member(ctl, s->what, name, (uint32_t)archive_entry_perm(e) & 07777, max,
+				 &total, d, err);
 		if (rc < 0)
 			goto out;
+		if (slot) {
+			const struct pl_deb_member *m = &d->members[d->nmembers - 1];
+
+			if (*slot) {
+				rc = pl_err_set(err, PL_EINVAL, "%s: control.tar has '%s' twice",
+						s->what, name);
+				goto out;
+			}
+			if (slot == &d->control) {
+				/* control is the package's status entry, not an info file */
+				*slot = m->data;
+				free(m->name);
+				d->nmembers--;
+			} else {
+				*slot = malloc(m->len + 1);
+				if (!*slot) {
+					rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+					goto out;
+				}
+				memcpy(*slot, m->data, m->len + 1);
+			}
+			if (lenp)
+				*lenp = m->len;
+		}
 	}
 	if (!d->control) {
 		rc = pl_err_set(err, PL_EINVAL, "%s: member '%s' has no 'control' file", s->what,
@@ -492,6 +542,11 @@ void pl_deb_free(struct pl_deb *d)
 	free(d->conffiles);
 	free(d->postinst);
 	free(d->preinst);
+	for (size_t i = 0; i < d->nmembers; i++) {
+		free(d->members[i].name);
+		free(d->members[i].data);
+	}
+	free(d->members);
 	for (size_t i = 0; i < d->npaths; i++)
 		free(d->paths[i]);
 	free(d->paths);
