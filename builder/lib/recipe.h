@@ -113,6 +113,8 @@ struct pl_recipe_layer {
 	size_t nsymlinks;
 	struct pl_recipe_tarball *tarballs;
 	size_t ntarballs;
+	/* Debian packages installed in this layer (resolved with the recipe's) */
+	struct pl_recipe_list packages;
 };
 
 struct pl_recipe_group {

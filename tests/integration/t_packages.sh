@@ -76,6 +76,52 @@ expect_fail "offline with an empty cache and no repository" "hello_2.0_amd64.deb
 mv "$T/debrepo.away" "$D"
 ok "reproducible from the lock, nothing downloaded"
 
+# packages split into layers give the same merged filesystem
+cat >"$R/recipes/split.yaml" <<'YAML'
+name: split
+sources: [local]
+layers:
+  - name: runtime
+    packages: [libhello]
+  - name: app
+    packages: [hello]
+    files: [{path: /etc/app, content: "x\n"}]
+YAML
+cat >"$R/recipes/whole.yaml" <<'YAML'
+name: whole
+sources: [local]
+packages: [libhello, hello]
+files: [{path: /etc/app, content: "x\n"}]
+YAML
+commit "$R" "split and whole"
+$PLINTH lock split whole >/dev/null || fail "lock split/whole"
+commit "$R" "locks"
+$PLINTH build --out "oci:$T/s" split whole >/dev/null || fail "build split/whole"
+python3 - "$T/s" <<'PY' || fail "split layers"
+import gzip, io, json, sys, tarfile
+L = sys.argv[1]
+blob = lambda d: open(L + "/blobs/sha256/" + d.split(":")[1], "rb").read()
+ix = json.load(open(L + "/index.json"))
+m = {e["annotations"]["org.opencontainers.image.ref.name"]: json.loads(blob(e["digest"])) for e in ix["manifests"]}
+def names(layer):
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(blob(layer["digest"])))) as t:
+        return set(t.getnames())
+sl = [names(l) for l in m["split:latest"]["layers"]]
+assert len(sl) == 2, len(sl)
+assert "usr/lib/libhello.so.1" in sl[0] and "usr/bin/hello" not in sl[0], sl[0]
+assert "usr/bin/hello" in sl[1] and "etc/app" in sl[1] and "usr/lib/libhello.so.1" not in sl[1], sl[1]
+assert len(m["whole:latest"]["layers"]) == 2   # packages, then the files
+PY
+for i in split whole; do
+	umoci unpack --image "$T/s:$i:latest" "$T/u-$i" >/dev/null || fail "unpack $i"
+	(cd "$T/u-$i/rootfs" && find . -printf '%p %y %m %U %G %s\n' | sort) >"$T/$i.files"
+	(cd "$T/u-$i/rootfs" && find . -type f -exec sha256sum {} + | sort) >"$T/$i.sums"
+done
+cmp "$T/split.files" "$T/whole.files" || { diff "$T/split.files" "$T/whole.files"; fail "merged trees differ"; }
+cmp "$T/split.sums" "$T/whole.sums" || { diff "$T/split.sums" "$T/whole.sums"; fail "merged contents differ"; }
+ok "packages split into layers: same merged filesystem"
+
+
 # a lock that no longer satisfies the recipe
 sed -i 's/packages: \[hello\]/packages: [hello, unrelated]/' "$R/recipes/app.yaml"
 commit "$R"

@@ -16,7 +16,7 @@
 
 struct fld {
 	size_t name, value; /* offsets into the arena */
-	uint32_t hash;      /* of the lowercased name */
+	uint32_t hash;	    /* of the lowercased name */
 	int line;
 };
 
@@ -84,8 +84,8 @@ static int flush(struct parser *ps, struct pl_err *err)
 	return rc < 0 ? rc : 0;
 }
 
-static int add_field(struct parser *ps, const char *name, size_t nlen, const char *val,
-		     size_t vlen, int line, struct pl_err *err)
+static int add_field(struct parser *ps, const char *name, size_t nlen, const char *val, size_t vlen,
+		     int line, struct pl_err *err)
 {
 	uint32_t h = name_hash(name, nlen);
 	struct fld *f;
@@ -96,7 +96,8 @@ static int add_field(struct parser *ps, const char *name, size_t nlen, const cha
 
 		if (ps->f[i].hash == h && strlen(other) == nlen &&
 		    strncasecmp(other, name, nlen) == 0)
-			return pl_err_set(err, PL_EINVAL, "%s:%d: duplicate field '%.*s' (first at line %d)",
+			return pl_err_set(err, PL_EINVAL,
+					  "%s:%d: duplicate field '%.*s' (first at line %d)",
 					  ps->what, line, (int)nlen, name, ps->f[i].line);
 	}
 	if (ps->n == MAX_FIELDS)
@@ -204,20 +205,21 @@ int pl_deb822_parse(const char *data, size_t len, const char *what, pl_deb822_fn
 			const char *v;
 
 			if (!colon) {
-				rc = pl_err_set(err, PL_EINVAL,
-						"%s:%d: expected 'Name: value', got '%.*s'", ps.what,
-						line, (int)(e - ls > 40 ? 40 : e - ls), ls);
+				rc = pl_err_set(
+				    err, PL_EINVAL, "%s:%d: expected 'Name: value', got '%.*s'",
+				    ps.what, line, (int)(e - ls > 40 ? 40 : e - ls), ls);
 				goto out;
 			}
 			if (!name_ok(ls, (size_t)(colon - ls))) {
 				rc = pl_err_set(err, PL_EINVAL, "%s:%d: bad field name '%.*s'",
-						ps.what, line, (int)(colon - ls > 40 ? 40 : colon - ls),
-						ls);
+						ps.what, line,
+						(int)(colon - ls > 40 ? 40 : colon - ls), ls);
 				goto out;
 			}
 			for (v = colon + 1; v < e && (*v == ' ' || *v == '\t'); v++)
 				;
-			rc = add_field(&ps, ls, (size_t)(colon - ls), v, (size_t)(e - v), line, err);
+			rc =
+			    add_field(&ps, ls, (size_t)(colon - ls), v, (size_t)(e - v), line, err);
 			if (rc < 0)
 				goto out;
 			in_field = true;

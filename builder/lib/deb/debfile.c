@@ -70,8 +70,8 @@ static int msrc_peek(struct msrc *s, struct pl_err *err)
 		la_ssize_t r = archive_read_data(s->ar, s->peek + s->peek_len, PEEK - s->peek_len);
 
 		if (r < 0)
-			return pl_err_set(err, PL_EINVAL, "%s: member '%s': %s", s->what,
-					  s->member, aerr(s->ar, "read error"));
+			return pl_err_set(err, PL_EINVAL, "%s: member '%s': %s", s->what, s->member,
+					  aerr(s->ar, "read error"));
 		if (r == 0)
 			break;
 		s->peek_len += (size_t)r;
@@ -131,7 +131,10 @@ static int check_magic(const struct msrc *s, enum comp c, struct pl_err *err)
 		ok = n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
 		break;
 	case C_XZ:
-		ok = n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0;
+		ok = n >= 6 && memcmp(p,
+				      "\xfd"
+				      "7zXZ\0",
+				      6) == 0;
 		break;
 	case C_ZST:
 		ok = n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0;
@@ -149,9 +152,10 @@ static int check_magic(const struct msrc *s, enum comp c, struct pl_err *err)
 		ok = false;
 	}
 	if (!ok)
-		return pl_err_set(err, PL_EINVAL, "%s: member '%s' is not what its name says "
-				  "(%s)", s->what, s->member,
-				  n == 0 ? "empty" : "bad magic bytes");
+		return pl_err_set(err, PL_EINVAL,
+				  "%s: member '%s' is not what its name says "
+				  "(%s)",
+				  s->what, s->member, n == 0 ? "empty" : "bad magic bytes");
 	return 0;
 }
 
@@ -262,7 +266,6 @@ static int count_para(const struct pl_deb822_para *p, void *ctx, struct pl_err *
 {
 	int *n = ctx;
 
-	(void)err;
 	if (++*n == 1 && !pl_deb822_get(p, "Package"))
 		return pl_err_set(err, PL_EINVAL, "control file has no 'Package' field");
 	return 0;
@@ -412,7 +415,7 @@ static int read_data(struct msrc *s, struct pl_fstree *t, struct pl_cas *cas, st
 		     struct pl_err *err)
 {
 	struct pl_layer_read_opts lo;
-	struct paths p = { NULL, 0, 0 };
+	struct paths p = {NULL, 0, 0};
 	char *what = NULL;
 	int rc;
 
@@ -469,13 +472,15 @@ int pl_deb_read(int fd, struct pl_fstree *t, struct pl_cas *cas, const struct pl
 
 		if (hr == ARCHIVE_EOF) {
 			rc = pl_err_set(err, PL_EINVAL, "%s: missing member '%s'", what,
-					state == 0 ? "debian-binary"
-					: state == 1 ? "control.tar" : "data.tar");
+					state == 0   ? "debian-binary"
+					: state == 1 ? "control.tar"
+						     : "data.tar");
 			goto out;
 		}
 		if (hr < ARCHIVE_WARN) {
 			rc = pl_err_set(err, PL_EINVAL, "%s: %s: %s", what,
-					state == 0 ? "not a .deb (ar) archive" : "corrupt ar archive",
+					state == 0 ? "not a .deb (ar) archive"
+						   : "corrupt ar archive",
 					aerr(ar, "bad header"));
 			goto out;
 		}
@@ -501,9 +506,10 @@ int pl_deb_read(int fd, struct pl_fstree *t, struct pl_cas *cas, const struct pl
 			continue; /* reserved for local additions; dpkg skips them */
 		c = member_comp(name, state == 1 ? "control.tar" : "data.tar", state == 2);
 		if (c == C_BAD) {
-			rc = pl_err_set(err, PL_EINVAL, "%s: unexpected member '%.64s' where '%s' "
-					"belongs", what, name,
-					state == 1 ? "control.tar" : "data.tar");
+			rc = pl_err_set(err, PL_EINVAL,
+					"%s: unexpected member '%.64s' where '%s' "
+					"belongs",
+					what, name, state == 1 ? "control.tar" : "data.tar");
 			goto out;
 		}
 		if (state == 2 && !unpack) {

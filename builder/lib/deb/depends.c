@@ -222,7 +222,8 @@ static int parse_profiles(struct dp *d)
 		while (alnum(*d->p) || (*d->p && strchr("-+.", *d->p)))
 			d->p++;
 		if (d->p == a)
-			return fail(d, *a ? "bad build profile" : "missing '>' after build profiles");
+			return fail(d,
+				    *a ? "bad build profile" : "missing '>' after build profiles");
 		terms++;
 	}
 	if (terms == 0)
@@ -258,7 +259,7 @@ void pl_deplist_release(struct pl_deplist *l)
 
 int pl_deplist_parse(const char *s, const char *what, struct pl_deplist *out, struct pl_err *err)
 {
-	struct dp d = { s, s, what ? what : "dependency field", s, err };
+	struct dp d = {s, s, what ? what : "dependency field", s, err};
 	size_t cap = 0;
 	int rc = 0;
 

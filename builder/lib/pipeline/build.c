@@ -151,29 +151,47 @@ static void pkg_ctx(struct build_ctx *b, struct pl_pkg_ctx *pc)
 	pc->epoch = b->epoch;
 }
 
-/* The Debian packages of one platform as a layer on merged. */
-static int packages_layer(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
-			  const struct pl_locks *locks, struct image_layers *il,
-			  struct pl_fstree *merged, struct pl_err *err)
+/*
+ * Install group g of the platform's packages onto work (a tree being built
+ * up for one layer). Nothing to do when the group is empty.
+ */
+static int install_group(struct build_ctx *b, const struct pl_recipe *r,
+			 const struct pl_apt_lock *lock, const size_t *group, size_t g,
+			 struct pl_fstree *work, struct pl_err *err)
 {
-	const struct pl_apt_lock *lock = pl_locks_get(locks, deb_arch);
-	struct pl_buf by = PL_BUF_INIT;
 	struct pl_fstree *t = NULL;
 	struct pl_pkg_ctx pc;
+	bool any = false;
 	int rc;
 
-	assert(lock);
+	for (size_t i = 0; lock && i < lock->npkgs; i++)
+		any |= group[i] == g;
+	if (!any)
+		return 0;
 	pkg_ctx(b, &pc);
-	rc = pl_packages_layer(&pc, r, lock, merged, &t, err);
+	rc = pl_packages_layer(&pc, r, lock, group, g, work, &t, err);
 	if (rc == 0)
-		rc = pl_buf_addf(&by, err, "plinth: %s packages (%zu from the lock)", r->file,
-				 lock->npkgs);
-	if (rc == 0)
-		rc = add_layer(b, il, t, by.data, NULL, err);
-	if (rc == 0)
-		rc = pl_fstree_apply(merged, t, err);
+		rc = pl_fstree_apply(work, t, err);
 	pl_fstree_free(t);
-	pl_buf_release(&by);
+	return rc;
+}
+
+/* Write the difference merged -> work as a layer, then make merged equal work. */
+static int commit_layer(struct build_ctx *b, struct image_layers *il, struct pl_fstree **merged,
+			struct pl_fstree **work, const char *created_by, const char *comment,
+			struct pl_err *err)
+{
+	struct pl_fstree *diff = NULL;
+	int rc = pl_fstree_diff(*merged, *work, &diff, err);
+
+	if (rc == 0 && pl_fstree_count(diff) > 0)
+		rc = add_layer(b, il, diff, created_by, comment, err);
+	pl_fstree_free(diff);
+	if (rc == 0) {
+		pl_fstree_free(*merged);
+		*merged = *work;
+		*work = NULL;
+	}
 	return rc;
 }
 
@@ -182,8 +200,10 @@ static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const ch
 			struct image_layers *il, struct pl_base *base, struct pl_err *err)
 {
 	struct pl_assemble_ctx ac = { b->src, b->content, b->epoch };
-	struct pl_fstree *merged = NULL, *t = NULL;
+	const struct pl_apt_lock *lock = pl_locks_get(locks, deb_arch);
+	struct pl_fstree *merged = NULL, *work = NULL, *t = NULL;
 	struct pl_buf by = PL_BUF_INIT;
+	size_t *group = NULL;
 	int rc;
 
 	rc = pl_fstree_new(&merged, err);
@@ -195,28 +215,40 @@ static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const ch
 		if (rc == 0)
 			rc = add_base_layers(il, base, err);
 	}
-	if (rc == 0 && r->packages.n)
-		rc = packages_layer(b, r, deb_arch, locks, il, merged, err);
+	if (rc == 0 && lock) {
+		group = calloc(lock->npkgs ? lock->npkgs : 1, sizeof(*group));
+		rc = group ? pl_packages_groups(lock, r, group, err)
+			   : pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	/* the recipe's own packages: a layer of their own, first */
+	if (rc == 0 && r->packages.n) {
+		rc = pl_fstree_clone(merged, &work, err);
+		if (rc == 0)
+			rc = install_group(b, r, lock, group, 0, work, err);
+		if (rc == 0)
+			rc = pl_buf_addf(&by, err, "plinth: %s packages", r->file);
+		if (rc == 0)
+			rc = commit_layer(b, il, &merged, &work, by.data, NULL, err);
+	}
+	/* each recipe layer: its packages, then its tarballs, directories, files, links */
 	for (size_t i = 0; rc == 0 && i < r->nlayers; i++) {
 		const struct pl_recipe_layer *l = &r->layers[i];
 
-		rc = pl_assemble_layer(&ac, r, l, merged, &t, err);
-		if (rc < 0)
-			break;
-		if (pl_fstree_count(t) == 0) {
-			pl_fstree_free(t);
-			t = NULL;
-			continue;
-		}
-		pl_buf_reset(&by);
-		rc = pl_buf_addf(&by, err, "plinth: %s layer %s", r->file,
-				 l->name ? l->name : l->shorthand ? "(files)" : "(unnamed)");
+		rc = pl_fstree_clone(merged, &work, err);
 		if (rc == 0)
-			rc = add_layer(b, il, t, by.data, l->comment, err);
+			rc = install_group(b, r, lock, group, i + 1, work, err);
 		if (rc == 0)
-			rc = pl_fstree_apply(merged, t, err);
+			rc = pl_assemble_layer(&ac, r, l, work, &t, err);
+		if (rc == 0)
+			rc = pl_fstree_apply(work, t, err);
 		pl_fstree_free(t);
 		t = NULL;
+		pl_buf_reset(&by);
+		if (rc == 0)
+			rc = pl_buf_addf(&by, err, "plinth: %s layer %s", r->file,
+					 l->name ? l->name : l->shorthand ? "(files)" : "(unnamed)");
+		if (rc == 0)
+			rc = commit_layer(b, il, &merged, &work, by.data, l->comment, err);
 	}
 	if (rc == 0)
 		rc = pl_assemble_accounts(&ac, r, merged, &t, err);
@@ -226,7 +258,9 @@ static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const ch
 		if (rc == 0)
 			rc = add_layer(b, il, t, by.data, NULL, err);
 	}
+	free(group);
 	pl_fstree_free(t);
+	pl_fstree_free(work);
 	pl_fstree_free(merged);
 	pl_buf_release(&by);
 	return rc;
@@ -556,7 +590,7 @@ static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_i
 
 	memset(&ix, 0, sizeof(ix));
 	rc = pl_source_load_recipe(b->src, name, &r, err);
-	if (rc == 0 && r->packages.n) {
+	if (rc == 0 && pl_recipe_has_packages(r)) {
 		struct pl_pkg_ctx pc;
 
 		rc = ensure_fetch(b, err);

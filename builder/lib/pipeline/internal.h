@@ -128,13 +128,28 @@ int pl_packages_resolve(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 int pl_packages_locks(const struct pl_pkg_ctx *c, const struct pl_recipe *r, bool update,
 		      struct pl_locks *out, struct pl_err *err);
 
+/* True when the recipe or one of its layers names packages. */
+bool pl_recipe_has_packages(const struct pl_recipe *r);
+
+/* Every package request of the recipe: its own, then each layer's. */
+int pl_recipe_requests(const struct pl_recipe *r, struct pl_oci_strv *out, struct pl_err *err);
+
 /*
- * Fetch, unpack and register lock's packages on a copy of merged; *layer is
- * the difference (a diff tree for the layer writer).
+ * Split lock's packages into install groups: group 0 is what the recipe's
+ * own packages need, group i what layer i's need that no earlier group
+ * has. group has one slot per locked package.
+ */
+int pl_packages_groups(const struct pl_apt_lock *lock, const struct pl_recipe *r, size_t *group,
+		       struct pl_err *err);
+
+/*
+ * Fetch, unpack and register lock's packages of install group g (all of
+ * them when group is NULL) on a copy of merged; *layer is the difference
+ * (a diff tree for the layer writer).
  */
 int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
-		      const struct pl_apt_lock *lock, const struct pl_fstree *merged,
-		      struct pl_fstree **layer, struct pl_err *err);
+		      const struct pl_apt_lock *lock, const size_t *group, size_t g,
+		      const struct pl_fstree *merged, struct pl_fstree **layer, struct pl_err *err);
 
 /* Recipe error prefix "file:line:col". */
 #define PL_MARK_FMT "%s:%d:%d"

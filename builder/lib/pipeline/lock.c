@@ -31,7 +31,7 @@ static int lock_one(struct pl_pkg_ctx *pc, const char *name, const char *workdir
 	rc = pl_source_load_recipe(pc->src, name, &r, err);
 	if (rc < 0)
 		goto out;
-	if (r->packages.n == 0)
+	if (!pl_recipe_has_packages(r))
 		goto out; /* nothing to pin */
 	rc = pl_packages_resolve(pc, r, &locks, err);
 	if (rc == 0)

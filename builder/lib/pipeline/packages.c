@@ -153,6 +153,41 @@ out:
 	return rc;
 }
 
+int pl_recipe_requests(const struct pl_recipe *r, struct pl_oci_strv *out, struct pl_err *err)
+{
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t k = 0; rc == 0 && k <= r->nlayers; k++) {
+		const struct pl_recipe_list *pk = k ? &r->layers[k - 1].packages : &r->packages;
+
+		for (size_t i = 0; rc == 0 && i < pk->n; i++)
+			rc = pl_oci_strv_push(out, pk->v[i], err);
+	}
+	if (rc < 0)
+		pl_oci_strv_release(out);
+	return rc;
+}
+
+bool pl_recipe_has_packages(const struct pl_recipe *r)
+{
+	for (size_t i = 0; i < r->nlayers; i++)
+		if (r->layers[i].packages.n)
+			return true;
+	return r->packages.n > 0;
+}
+
+/* Where a recipe's packages were written, for messages. */
+static const struct pl_mark *packages_mark(const struct pl_recipe *r)
+{
+	if (r->packages.n)
+		return &r->packages.mark;
+	for (size_t i = 0; i < r->nlayers; i++)
+		if (r->layers[i].packages.n)
+			return &r->layers[i].packages.mark;
+	return &r->packages.mark;
+}
+
 /* Open the recipe's repositories (keyrings read from the commit) for arch. */
 static int open_apt(const struct pl_pkg_ctx *c, const struct pl_recipe *r, const char *arch,
 		    struct pl_apt **out, struct pl_err *err)
@@ -209,19 +244,22 @@ static int resolve(const struct pl_pkg_ctx *c, const struct pl_recipe *r, const 
 {
 	struct pl_apt_resolve_opts ro = { 0 };
 	struct pl_apt_resolution res;
+	struct pl_oci_strv req = { 0 };
 	struct pl_apt *apt = NULL;
 	int rc;
 
 	memset(&res, 0, sizeof(res));
 	*out = NULL;
-	rc = open_apt(c, r, arch, &apt, err);
+	rc = pl_recipe_requests(r, &req, err);
 	if (rc == 0)
-		rc = pl_apt_resolve(apt, (const char *const *)r->packages.v, r->packages.n, &ro,
-				    &res, err);
+		rc = open_apt(c, r, arch, &apt, err);
+	if (rc == 0)
+		rc = pl_apt_resolve(apt, (const char *const *)req.v, req.n, &ro, &res, err);
 	if (rc == 0)
 		rc = pl_apt_lock_from(apt, &res, out, err);
 	pl_apt_resolution_release(&res);
 	pl_apt_free(apt);
+	pl_oci_strv_release(&req);
 	return rc;
 }
 
@@ -242,7 +280,7 @@ int pl_packages_resolve(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 			pl_apt_lock_free(lock);
 	}
 	if (rc < 0) {
-		pl_err_wrap(err, PL_MARK_FMT ": packages", PL_MARK_ARGS(r->packages.mark));
+		pl_err_wrap(err, PL_MARK_FMT ": packages", PL_MARK_ARGS(*packages_mark(r)));
 		pl_locks_release(out);
 	}
 	return rc;
@@ -252,12 +290,15 @@ int pl_packages_locks(const struct pl_pkg_ctx *c, const struct pl_recipe *r, boo
 		      struct pl_locks *out, struct pl_err *err)
 {
 	struct pl_buf path = PL_BUF_INIT;
+	struct pl_oci_strv req = { 0 };
 	char *data = NULL;
 	size_t len = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = pl_lock_path(r->name, &path, err);
+	rc = pl_recipe_requests(r, &req, err);
+	if (rc == 0)
+		rc = pl_lock_path(r->name, &path, err);
 	if (rc < 0)
 		goto out;
 	if (!update) {
@@ -286,8 +327,7 @@ int pl_packages_locks(const struct pl_pkg_ctx *c, const struct pl_recipe *r, boo
 					"%s has no packages for architecture '%s'; run plinth lock "
 					"or build with --update-lock",
 					path.data, arch);
-		else if (pl_apt_lock_check(lock, (const char *const *)r->packages.v,
-					   r->packages.n, arch, err) < 0)
+		else if (pl_apt_lock_check(lock, (const char *const *)req.v, req.n, arch, err) < 0)
 			rc = pl_err_wrap(err, "%s does not satisfy %s (run plinth lock or build "
 					 "with --update-lock)", path.data, r->file);
 	}
@@ -296,6 +336,94 @@ out:
 		pl_locks_release(out);
 	free(data);
 	pl_buf_release(&path);
+	pl_oci_strv_release(&req);
+	return rc;
+}
+
+/* The locked package satisfying alt (by name or Provides), or -1. */
+static long lock_find(const struct pl_apt_lock *l, const struct pl_dep_alt *alt)
+{
+	for (size_t i = 0; i < l->npkgs; i++)
+		if (!strcmp(l->pkgs[i].name, alt->name) && pl_dep_version_ok(alt, l->pkgs[i].version))
+			return (long)i;
+	for (size_t i = 0; i < l->npkgs; i++) {
+		struct pl_deplist prov = { 0 };
+		bool hit = false;
+
+		if (!*l->pkgs[i].provides ||
+		    pl_deplist_parse(l->pkgs[i].provides, "Provides", &prov, NULL) < 0)
+			continue;
+		for (size_t k = 0; k < prov.n && !hit; k++)
+			for (size_t j = 0; j < prov.v[k].nalts && !hit; j++) {
+				const struct pl_dep_alt *p = &prov.v[k].alts[j];
+
+				hit = !strcmp(p->name, alt->name) &&
+				      (alt->op == PL_DEP_ANY ||
+				       (p->version && pl_dep_version_ok(alt, p->version)));
+			}
+		pl_deplist_release(&prov);
+		if (hit)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Give group g every unassigned package the dependency text s reaches. */
+static int reach(const struct pl_apt_lock *l, const char *s, size_t g, size_t *group,
+		 struct pl_err *err)
+{
+	struct pl_deplist deps = { 0 };
+	int rc;
+
+	if (!s || !*s)
+		return 0;
+	rc = pl_deplist_parse(s, "dependencies", &deps, err);
+	for (size_t i = 0; rc == 0 && i < deps.n; i++) {
+		long k = -1;
+
+		for (size_t j = 0; k < 0 && j < deps.v[i].nalts; j++)
+			k = lock_find(l, &deps.v[i].alts[j]);
+		if (k < 0 || group[k] != SIZE_MAX)
+			continue;
+		group[k] = g;
+		rc = reach(l, l->pkgs[k].pre_depends, g, group, err);
+		if (rc == 0)
+			rc = reach(l, l->pkgs[k].depends, g, group, err);
+	}
+	pl_deplist_release(&deps);
+	return rc;
+}
+
+int pl_packages_groups(const struct pl_apt_lock *l, const struct pl_recipe *r, size_t *group,
+		       struct pl_err *err)
+{
+	struct pl_buf req = PL_BUF_INIT;
+	int rc = 0;
+
+	for (size_t i = 0; i < l->npkgs; i++)
+		group[i] = SIZE_MAX;
+	for (size_t g = 0; rc == 0 && g <= r->nlayers; g++) {
+		const struct pl_recipe_list *pk = g ? &r->layers[g - 1].packages : &r->packages;
+
+		for (size_t i = 0; rc == 0 && i < pk->n; i++) {
+			const char *eq = strchr(pk->v[i], '=');
+
+			/* "name=version" is the dependency "name (= version)" */
+			pl_buf_reset(&req);
+			if (eq)
+				rc = pl_buf_addf(&req, err, "%.*s (= %s)", (int)(eq - pk->v[i]),
+						 pk->v[i], eq + 1);
+			else
+				rc = pl_buf_adds(&req, pk->v[i], err);
+			if (rc == 0)
+				rc = reach(l, req.data, g, group, err);
+		}
+	}
+	/* whatever no request reaches (the lock says it is needed) goes first */
+	for (size_t i = 0; i < l->npkgs; i++)
+		if (group[i] == SIZE_MAX)
+			group[i] = 0;
+	pl_buf_release(&req);
 	return rc;
 }
 
@@ -341,8 +469,8 @@ static int merged_usr(struct pl_fstree *t, const char *arch, int64_t epoch, stru
 }
 
 int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
-		      const struct pl_apt_lock *lock, const struct pl_fstree *merged,
-		      struct pl_fstree **layer, struct pl_err *err)
+		      const struct pl_apt_lock *lock, const size_t *group, size_t g,
+		      const struct pl_fstree *merged, struct pl_fstree **layer, struct pl_err *err)
 {
 	struct pl_pkgdb_write_opts wo = { 0 };
 	struct pl_fetch_item *items = NULL;
@@ -369,6 +497,8 @@ int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 		struct pl_buf what = PL_BUF_INIT;
 		int fd = -1;
 
+		if (group && group[i] != g)
+			continue;
 		rc = pl_cas_open_read(c->content, items[i].digest, &fd, err);
 		if (rc == 0)
 			rc = pl_buf_addf(&what, err, "%s_%s_%s.deb", lock->pkgs[i].name,
@@ -376,8 +506,9 @@ int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 		if (rc == 0) {
 			ro.what = what.data;
 			ro.unpack = true;
-			rc = pl_deb_read(fd, work, c->content, &ro, &debs[i], err);
-			ndebs = i + 1;
+			rc = pl_deb_read(fd, work, c->content, &ro, &debs[ndebs], err);
+			if (rc == 0)
+				ndebs++;
 		}
 		if (fd >= 0)
 			close(fd);
@@ -397,7 +528,7 @@ int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 	free(items);
 	pl_fstree_free(work);
 	if (rc < 0)
-		pl_err_wrap(err, PL_MARK_FMT ": packages for %s", PL_MARK_ARGS(r->packages.mark),
+		pl_err_wrap(err, PL_MARK_FMT ": packages for %s", PL_MARK_ARGS(*packages_mark(r)),
 			    lock->arch);
 	return rc;
 }

@@ -294,7 +294,7 @@ static void lint_layer(struct lctx *c, const struct pl_recipe_layer *l)
 	size_t total = l->nfiles + l->ndirs + l->nsymlinks, k = 0;
 	struct pentry *pe;
 
-	if (total + l->ntarballs == 0)
+	if (total + l->ntarballs + l->packages.n == 0)
 		add(c, &l->mark, "layer%s%.60s%s is empty", l->name ? " '" : "",
 		    l->name ? l->name : "", l->name ? "'" : "");
 	for (size_t i = 0; i < l->nfiles; i++) {
@@ -511,17 +511,22 @@ static void lint_recipe(struct lctx *c, const struct pl_recipe *r,
 			add(c, &r->sources.marks[i], "source '%.60s' is not a repository in %s",
 			    r->sources.v[i], o->settings->file);
 	}
-	for (size_t i = 0; i < r->packages.n; i++)
-		if (!pkg_spec_ok(r->packages.v[i]))
-			add(c, &r->packages.marks[i],
-			    "package '%.100s' is not a Debian package name "
-			    "(optionally with :arch or =version)",
-			    r->packages.v[i]);
-	check_dup_list(c, &r->packages, "package");
-	if (r->packages.n && r->sources.n == 0)
-		add(c, &r->packages.mark,
-		    "'packages' needs 'sources' (repository names from "
-		    "plinth.yaml)");
+	for (size_t k = 0; k <= r->nlayers; k++) {
+		/* the recipe's own packages, then each layer's */
+		const struct pl_recipe_list *pk = k ? &r->layers[k - 1].packages : &r->packages;
+
+		for (size_t i = 0; i < pk->n; i++)
+			if (!pkg_spec_ok(pk->v[i]))
+				add(c, &pk->marks[i],
+				    "package '%.100s' is not a Debian package name "
+				    "(optionally with :arch or =version)",
+				    pk->v[i]);
+		check_dup_list(c, pk, "package");
+		if (pk->n && r->sources.n == 0)
+			add(c, &pk->mark,
+			    "'packages' needs 'sources' (repository names from "
+			    "plinth.yaml)");
+	}
 	check_dup_list(c, &r->patch_ids, "patch");
 	for (size_t i = 0; o && o->patch_ids && i < r->patch_ids.n; i++) {
 		bool found = false;

@@ -16,7 +16,7 @@ static const char *const recipe_keys[] = {
 };
 
 static const char *const layer_keys[] = {
-    "name", "comment", "files", "directories", "symlinks", "tarballs", NULL,
+    "name", "comment", "packages", "files", "directories", "symlinks", "tarballs", NULL,
 };
 
 static int nomem(const struct yctx *c)
@@ -308,6 +308,7 @@ static int parse_layer_items(const struct yctx *c, const struct yn *n, struct pl
 static int parse_layer(const struct yctx *c, const struct yn *n, void *p)
 {
 	struct pl_recipe_layer *l = p;
+	const struct yn *v;
 	int rc = yc_keys(c, n, layer_keys, "a layer");
 
 	if (rc < 0)
@@ -315,6 +316,8 @@ static int parse_layer(const struct yctx *c, const struct yn *n, void *p)
 	l->mark = yc_mark(c, n);
 	if ((rc = yc_opt_str(c, n, "name", &l->name, NULL)) < 0 ||
 	    (rc = yc_opt_str(c, n, "comment", &l->comment, NULL)) < 0)
+		return rc;
+	if ((v = yn_get(n, "packages")) && (rc = yc_list(c, v, &l->packages)) < 0)
 		return rc;
 	return parse_layer_items(c, n, l);
 }
