@@ -165,6 +165,13 @@ enum pl_recipe_patches {
 	PL_RECIPE_PATCHES_LIST, /* only patch_ids (that also match) */
 };
 
+/* How installed packages are recorded (dpkg_database:). */
+enum pl_recipe_dpkgdb {
+	PL_RECIPE_DPKGDB_STATUS = 0, /* var/lib/dpkg/status, as dpkg and apt keep it */
+	PL_RECIPE_DPKGDB_STATUS_D,   /* var/lib/dpkg/status.d/<pkg>, as distroless */
+	PL_RECIPE_DPKGDB_BOTH,
+};
+
 struct pl_recipe_arena;
 
 struct pl_recipe {
@@ -179,6 +186,9 @@ struct pl_recipe {
 	struct pl_recipe_list architectures; /* Debian names; default [amd64] */
 	struct pl_recipe_list sources;	     /* repository names from plinth.yaml */
 	struct pl_recipe_list packages;
+	bool essential;                      /* package_set: every Essential: yes package */
+	bool required;                       /* package_set: every Priority: required one */
+	enum pl_recipe_dpkgdb dpkg_database;
 	enum pl_recipe_patches patches;
 	struct pl_recipe_list patch_ids;
 	struct pl_mark patches_mark;

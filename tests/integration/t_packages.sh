@@ -13,6 +13,7 @@ mkdeb "$P" hello 2.0 "Depends: libhello (>= 1.0), virtual-shell | nosuch" \
 	"bin/hello=#!/bin/sh" "etc/hello.conf=greeting=hi"
 mkdeb "$P" tinysh 1.0 "Provides: virtual-shell" "usr/bin/tinysh=shell"
 mkdeb "$P" unrelated 9.9 "" usr/share/unrelated=x
+mkdeb "$P" ess 1.0 "Essential: yes" usr/share/ess=x
 index_repo "$D" stable
 
 R="$T/repo"
@@ -75,6 +76,24 @@ $PLINTH build --offline --out "oci:$T/l3" app >/dev/null || fail "offline build"
 expect_fail "offline with an empty cache and no repository" "hello_2.0_amd64.deb" env PLINTH_CACHE="$T/empty-cache" $PLINTH build --offline --out "oci:$T/l4" app
 mv "$T/debrepo.away" "$D"
 ok "reproducible from the lock, nothing downloaded"
+
+# distroless-style database and the essential set, when asked
+cat >"$R/recipes/distroless.yaml" <<'YAML'
+name: distroless
+sources: [local]
+packages: [libhello]
+package_set: {essential: true}
+dpkg_database: status.d
+YAML
+commit "$R" distroless
+$PLINTH build --update-lock --out "oci:$T/dl" distroless >/dev/null || fail "build distroless"
+umoci unpack --image "$T/dl:distroless:latest" "$T/u-dl" >/dev/null
+DB="$T/u-dl/rootfs/var/lib/dpkg"
+[ -f "$DB/status.d/libhello" ] && [ -f "$DB/status.d/ess" ] || fail "status.d entries"
+[ ! -s "$DB/status" ] || fail "status written although dpkg_database: status.d"
+grep -q '^Version: 1.1$' "$DB/status.d/libhello" || fail "status.d content"
+git -C "$R" rm -q recipes/distroless.yaml && commit "$R" "drop distroless"
+ok "status.d database and Essential packages on request"
 
 # packages split into layers give the same merged filesystem
 cat >"$R/recipes/split.yaml" <<'YAML'

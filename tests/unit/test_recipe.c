@@ -226,7 +226,31 @@ static void test_recipe_defaults(void **state)
 	assert_string_equal(r->base, "registry.example/debian:12");
 	assert_int_equal(r->nlayers, 1);
 	assert_string_equal(r->layers[0].tarballs[0].destination, "/");
+	assert_false(r->essential);
+	assert_int_equal(r->dpkg_database, PL_RECIPE_DPKGDB_STATUS);
 	pl_recipe_free(r);
+}
+
+static void test_recipe_package_options(void **state)
+{
+	struct pl_recipe *r = parse_ok("name: p\nsources: [s]\n"
+				       "package_set: {essential: true, required: false}\n"
+				       "dpkg_database: status.d\n"
+				       "layers:\n  - {name: rt, packages: [libc6, \"zlib1g=1:1.2\"]}\n");
+
+	(void)state;
+	assert_true(r->essential);
+	assert_false(r->required);
+	assert_int_equal(r->dpkg_database, PL_RECIPE_DPKGDB_STATUS_D);
+	assert_int_equal(r->layers[0].packages.n, 2);
+	assert_string_equal(r->layers[0].packages.v[1], "zlib1g=1:1.2");
+	assert_int_equal(r->layers[0].packages.marks[0].line, 6);
+	pl_recipe_free(r);
+	parse_bad("name: p\ndpkg_database: sqlite\n", PL_EINVAL,
+		  "recipes/t.yaml:2:16: 'sqlite' is not one of status, status.d, both");
+	parse_bad("name: p\npackage_set: {essentials: true}\n", PL_EINVAL,
+		  "recipes/t.yaml:2:15: unknown key 'essentials' in package_set; did you mean "
+		  "'essential'?");
 }
 
 static void test_recipe_modes(void **state)
@@ -468,7 +492,7 @@ static void test_recipe_edit_distance_suggestions(void **state)
 	parse_bad("name: x\nNAME: y\n", PL_EINVAL,
 		  "recipes/t.yaml:2:1: unknown key 'NAME' in recipe (known keys: name, tags, "
 		  "description, base, architectures, sources, packages, patches, policy, layers, "
-		  "files, directories, symlinks, tarballs, accounts, config, annotations)");
+		  "files, directories, symlinks, tarballs, accounts, config, annotations, package_set, dpkg_database)");
 }
 
 int main(void)
@@ -476,6 +500,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_recipe_full_model),
 	    cmocka_unit_test(test_recipe_defaults),
+	    cmocka_unit_test(test_recipe_package_options),
 	    cmocka_unit_test(test_recipe_modes),
 	    cmocka_unit_test(test_recipe_syntax_error),
 	    cmocka_unit_test(test_recipe_unknown_key),

@@ -250,6 +250,8 @@ static int resolve(const struct pl_pkg_ctx *c, const struct pl_recipe *r, const 
 
 	memset(&res, 0, sizeof(res));
 	*out = NULL;
+	ro.essential = r->essential;
+	ro.required = r->required;
 	rc = pl_recipe_requests(r, &req, err);
 	if (rc == 0)
 		rc = open_apt(c, r, arch, &apt, err);
@@ -516,7 +518,10 @@ int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 	}
 	if (rc == 0) {
 		wo.epoch = c->epoch;
-		wo.style = PL_PKGDB_STATUS;
+		wo.style = r->dpkg_database == PL_RECIPE_DPKGDB_STATUS_D ? PL_PKGDB_STATUS_D
+			   : r->dpkg_database == PL_RECIPE_DPKGDB_BOTH
+				   ? PL_PKGDB_STATUS | PL_PKGDB_STATUS_D
+				   : PL_PKGDB_STATUS;
 		rc = pl_pkgdb_install(work, c->content, (const struct pl_deb *const *)debs, ndebs,
 				      &wo, err);
 	}

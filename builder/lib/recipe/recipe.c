@@ -12,7 +12,8 @@
 static const char *const recipe_keys[] = {
     "name",	"tags",	    "description", "base",   "architectures", "sources",
     "packages", "patches",  "policy",	   "layers", "files",	      "directories",
-    "symlinks", "tarballs", "accounts",	   "config", "annotations",   NULL,
+    "symlinks", "tarballs", "accounts",	   "config", "annotations",   "package_set",
+    "dpkg_database", NULL,
 };
 
 static const char *const layer_keys[] = {
@@ -583,6 +584,25 @@ static int parse_recipe(const struct yctx *c, const struct yn *root, struct pl_r
 		return rc;
 	if ((v = yn_get(root, "packages")) && (rc = yc_list(c, v, &r->packages)) < 0)
 		return rc;
+	if ((v = yn_get(root, "package_set"))) {
+		static const char *const keys[] = {"essential", "required", NULL};
+		const struct yn *w;
+
+		if ((rc = yc_keys(c, v, keys, "package_set")) < 0)
+			return rc;
+		if ((w = yn_get(v, "essential")) && (rc = yc_bool(c, w, &r->essential)) < 0)
+			return rc;
+		if ((w = yn_get(v, "required")) && (rc = yc_bool(c, w, &r->required)) < 0)
+			return rc;
+	}
+	if ((v = yn_get(root, "dpkg_database"))) {
+		static const char *const styles[] = {"status", "status.d", "both", NULL};
+		int k;
+
+		if ((rc = yc_enum(c, v, styles, &k)) < 0)
+			return rc;
+		r->dpkg_database = (enum pl_recipe_dpkgdb)k;
+	}
 	if ((v = yn_get(root, "patches")) && (rc = parse_patches(c, v, r)) < 0)
 		return rc;
 	r->policy.fail_on = PL_RECIPE_SEV_HIGH;
