@@ -247,7 +247,8 @@ static void test_recipe_package_options(void **state)
 	assert_int_equal(r->layers[0].packages.marks[0].line, 6);
 	pl_recipe_free(r);
 	parse_bad("name: p\ndpkg_database: sqlite\n", PL_EINVAL,
-		  "recipes/t.yaml:2:16: 'sqlite' is not one of status, status.d, both");
+		  "recipes/t.yaml:2:16: 'dpkg_database': 'sqlite' is not one of status, status.d, "
+		  "both");
 	parse_bad("name: p\npackage_set: {essentials: true}\n", PL_EINVAL,
 		  "recipes/t.yaml:2:15: unknown key 'essentials' in package_set; did you mean "
 		  "'essential'?");
