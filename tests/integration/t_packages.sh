@@ -199,3 +199,11 @@ expect_fail ".deb escaping the root" "hello_2.0_amd64.deb.*\.\." env PLINTH_CACH
 mk_bad_deb sh -c 'head -c 100 /dev/urandom >data.tar.gz'
 expect_fail "malformed .deb" "hello_2.0_amd64.deb" env PLINTH_CACHE="$T/cache4" $PLINTH build --update-lock --out "oci:$T/l10" app
 rm -rf "$D"; cp -a "$T/debrepo.good" "$D"
+
+# a locked build fetches from whatever mirror plinth.yaml names now
+cp -a "$D" "$T/mirror2"
+mv "$D" "$T/orig.away"
+sed -i "s|url: file://$D\$|url: file://$T/mirror2|" "$R/plinth.yaml"
+commit "$R" "another mirror"
+PLINTH_CACHE="$T/cache-m" $PLINTH build --out "oci:$T/lm" app >/dev/null || fail "locked build from another mirror"
+ok "locked build from another mirror"

@@ -6,6 +6,7 @@
  * the way dpkg would (merged /usr included), the dpkg database and the
  * maintainer-script effects written, and the difference becomes the layer.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -470,6 +471,37 @@ static int merged_usr(struct pl_fstree *t, const char *arch, int64_t epoch, stru
 	return rc;
 }
 
+/*
+ * Download each locked file from the mirror plinth.yaml names now for its
+ * repository (the sha256 pins the bytes, so any mirror that still holds the
+ * file will do); the lock's own URL when the repository is gone.
+ */
+static int mirror_urls(const struct pl_pkg_ctx *c, const struct pl_apt_lock *lock,
+		       struct pl_fetch_item *items, size_t n, char ***urls, struct pl_err *err)
+{
+	*urls = calloc(n ? n : 1, sizeof(**urls));
+	if (!*urls)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct pl_settings_repo *repo =
+		    pl_settings_repo(c->src->settings, lock->pkgs[i].repository);
+		size_t ul;
+
+		if (!repo || !repo->url)
+			continue;
+		ul = strlen(repo->url);
+		while (ul && repo->url[ul - 1] == '/')
+			ul--;
+		if (asprintf(&(*urls)[i], "%.*s/%s", (int)ul, repo->url,
+			     lock->pkgs[i].filename) < 0) {
+			(*urls)[i] = NULL;
+			return pl_err_set(err, PL_ENOMEM, "out of memory");
+		}
+		items[i].url = (*urls)[i];
+	}
+	return 0;
+}
+
 int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 		      const struct pl_apt_lock *lock, const size_t *group, size_t g,
 		      const struct pl_fstree *merged, struct pl_fstree **layer, struct pl_err *err)
@@ -477,12 +509,15 @@ int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 	struct pl_pkgdb_write_opts wo = { 0 };
 	struct pl_fetch_item *items = NULL;
 	struct pl_deb **debs = NULL;
+	char **urls = NULL;
 	struct pl_fstree *work = NULL;
 	size_t n = 0, ndebs = 0;
 	int rc;
 
 	*layer = NULL;
 	rc = pl_apt_lock_items(lock, &items, &n, err);
+	if (rc == 0)
+		rc = mirror_urls(c, lock, items, n, &urls, err);
 	if (rc == 0)
 		rc = pl_fetch_batch(c->fetch, items, n, err);
 	if (rc == 0)
@@ -529,6 +564,9 @@ int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 		rc = pl_fstree_diff(merged, work, layer, err);
 	for (size_t i = 0; debs && i < ndebs; i++)
 		pl_deb_free(debs[i]);
+	for (size_t i = 0; urls && i < n; i++)
+		free(urls[i]);
+	free(urls);
 	free(debs);
 	free(items);
 	pl_fstree_free(work);
