@@ -58,6 +58,23 @@ struct yctx {
 	struct pl_err *err;
 };
 
+/*
+ * One document being parsed into a model: yc_doc_begin makes the model's
+ * arena, allocates size zeroed bytes for the model in it, copies file (or
+ * dflt) there and parses the YAML into root; yc_doc_end frees the node tree
+ * and, on failure, the arena (the model with it). Every parser of a file
+ * kind is begin, its own mapping onto the model, end.
+ */
+struct yc_doc {
+	struct yctx c;
+	struct pl_recipe_arena *tree;
+	struct yn *root;
+	void *model;
+};
+int yc_doc_begin(struct yc_doc *d, const char *data, size_t len, const char *file,
+		 const char *dflt, size_t size, struct pl_err *err);
+int yc_doc_end(struct yc_doc *d, int rc);
+
 int yc_fail(const struct yctx *c, const struct yn *n, int code, const char *fmt, ...)
     PL_PRINTF(4, 5);
 struct pl_mark yc_mark(const struct yctx *c, const struct yn *n);

@@ -283,36 +283,21 @@ static int parse_patch(const struct yctx *c, const struct yn *root, struct pl_pa
 int pl_patchdef_parse(const char *data, size_t len, const char *file, struct pl_patchdef **out,
 		      struct pl_err *err)
 {
-	struct pl_recipe_arena *tree = NULL;
-	struct pl_patchdef *p = NULL;
-	struct yctx c = {NULL, NULL, err};
-	struct pl_recipe_arena *a;
-	struct yn *root;
+	struct yc_doc d;
+	struct pl_patchdef *p;
 	int rc;
 
 	*out = NULL;
-	if (!file)
-		file = "<patch>";
-	a = ar_new();
-	tree = ar_new();
-	if (!a || !tree || !(p = ar_alloc(a, sizeof(*p))) || !(p->file = ar_strdup(a, file))) {
-		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
-		goto out;
+	rc = yc_doc_begin(&d, data, len, file, "<patch>", sizeof(*p), err);
+	p = d.model;
+	if (rc == 0) {
+		p->arena = d.c.a;
+		p->file = d.c.file;
+		rc = parse_patch(&d.c, d.root, p);
 	}
-	p->arena = a;
-	c.a = a;
-	c.file = p->file;
-	rc = yn_parse(data, len, p->file, tree, &root, err);
-	if (rc < 0)
-		goto out;
-	rc = parse_patch(&c, root, p);
-	if (rc < 0)
-		goto out;
-	*out = p;
-	a = NULL;
-out:
-	ar_free(tree);
-	ar_free(a);
+	rc = yc_doc_end(&d, rc);
+	if (rc == 0)
+		*out = p;
 	return rc;
 }
 

@@ -646,36 +646,21 @@ static int parse_recipe(const struct yctx *c, const struct yn *root, struct pl_r
 int pl_recipe_parse(const char *data, size_t len, const char *file, struct pl_recipe **out,
 		    struct pl_err *err)
 {
-	struct pl_recipe_arena *tree = NULL;
-	struct pl_recipe *r = NULL;
-	struct yctx c = {NULL, NULL, err};
-	struct pl_recipe_arena *a;
-	struct yn *root;
+	struct yc_doc d;
+	struct pl_recipe *r;
 	int rc;
 
 	*out = NULL;
-	if (!file)
-		file = "<recipe>";
-	a = ar_new();
-	tree = ar_new();
-	if (!a || !tree || !(r = ar_alloc(a, sizeof(*r))) || !(r->file = ar_strdup(a, file))) {
-		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
-		goto out;
+	rc = yc_doc_begin(&d, data, len, file, "<recipe>", sizeof(*r), err);
+	r = d.model;
+	if (rc == 0) {
+		r->arena = d.c.a;
+		r->file = d.c.file;
+		rc = parse_recipe(&d.c, d.root, r);
 	}
-	r->arena = a;
-	c.a = a;
-	c.file = r->file;
-	rc = yn_parse(data, len, r->file, tree, &root, err);
-	if (rc < 0)
-		goto out;
-	rc = parse_recipe(&c, root, r);
-	if (rc < 0)
-		goto out;
-	*out = r;
-	a = NULL;
-out:
-	ar_free(tree);
-	ar_free(a);
+	rc = yc_doc_end(&d, rc);
+	if (rc == 0)
+		*out = r;
 	return rc;
 }
 

@@ -164,36 +164,21 @@ static int parse_settings(const struct yctx *c, const struct yn *root, struct pl
 int pl_settings_parse(const char *data, size_t len, const char *file, struct pl_settings **out,
 		      struct pl_err *err)
 {
-	struct pl_recipe_arena *tree = NULL;
-	struct pl_settings *s = NULL;
-	struct yctx c = {NULL, NULL, err};
-	struct pl_recipe_arena *a;
-	struct yn *root;
+	struct yc_doc d;
+	struct pl_settings *s;
 	int rc;
 
 	*out = NULL;
-	if (!file)
-		file = "plinth.yaml";
-	a = ar_new();
-	tree = ar_new();
-	if (!a || !tree || !(s = ar_alloc(a, sizeof(*s))) || !(s->file = ar_strdup(a, file))) {
-		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
-		goto out;
+	rc = yc_doc_begin(&d, data, len, file, "plinth.yaml", sizeof(*s), err);
+	s = d.model;
+	if (rc == 0) {
+		s->arena = d.c.a;
+		s->file = d.c.file;
+		rc = parse_settings(&d.c, d.root, s);
 	}
-	s->arena = a;
-	c.a = a;
-	c.file = s->file;
-	rc = yn_parse(data, len, s->file, tree, &root, err);
-	if (rc < 0)
-		goto out;
-	rc = parse_settings(&c, root, s);
-	if (rc < 0)
-		goto out;
-	*out = s;
-	a = NULL;
-out:
-	ar_free(tree);
-	ar_free(a);
+	rc = yc_doc_end(&d, rc);
+	if (rc == 0)
+		*out = s;
 	return rc;
 }
 

@@ -933,3 +933,26 @@ bool pl_recipe_is_hex64(const char *s)
 {
 	return strlen(s) == 64 && all_digits(s, "0123456789abcdef");
 }
+
+int yc_doc_begin(struct yc_doc *d, const char *data, size_t len, const char *file,
+		 const char *dflt, size_t size, struct pl_err *err)
+{
+	memset(d, 0, sizeof(*d));
+	d->c.err = err;
+	d->c.a = ar_new();
+	d->tree = ar_new();
+	if (!d->c.a || !d->tree || !(d->model = ar_alloc(d->c.a, size)) ||
+	    !(d->c.file = ar_strdup(d->c.a, file ? file : dflt)))
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	return yn_parse(data, len, d->c.file, d->tree, &d->root, err);
+}
+
+int yc_doc_end(struct yc_doc *d, int rc)
+{
+	ar_free(d->tree);
+	if (rc < 0) {
+		ar_free(d->c.a);
+		d->model = NULL;
+	}
+	return rc;
+}
