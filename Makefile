@@ -48,6 +48,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/replay_%)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
+# test and fuzz objects are intermediates of pattern rules: keep them
+.SECONDARY:
+
 .PHONY: all deps check unit integration fuzz-replay asan fuzz bench demo install clean format
 
 all: $(PLINTH)
