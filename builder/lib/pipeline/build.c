@@ -30,12 +30,20 @@ struct build_ctx {
 	char created[32];
 };
 
+/* A layer assembled but not written yet. */
+struct pending {
+	struct pl_fstree *tree;
+	char *created_by, *comment;
+};
+
 /* One platform's layers, in order, with their diff_ids and history. */
 struct image_layers {
 	struct pl_oci_desc *descs;
 	struct pl_oci_strv diff_ids;
 	struct pl_oci_history *history; /* of the layers Plinth wrote (from n_base on) */
 	size_t n;
+	struct pending *pend; /* assembled, not yet written (the gate comes first) */
+	size_t npend;
 	size_t n_base;                          /* layers that came from the base */
 	const struct pl_oci_history *hist_base; /* the base's history, borrowed */
 	size_t nhist_base;
@@ -43,6 +51,12 @@ struct image_layers {
 
 static void image_layers_release(struct image_layers *il)
 {
+	for (size_t i = 0; i < il->npend; i++) {
+		pl_fstree_free(il->pend[i].tree);
+		free(il->pend[i].created_by);
+		free(il->pend[i].comment);
+	}
+	free(il->pend);
 	for (size_t i = 0; i < il->n; i++) {
 		pl_oci_desc_release(&il->descs[i]);
 		pl_oci_history_release(&il->history[i]);
@@ -151,6 +165,36 @@ static void pkg_ctx(struct build_ctx *b, struct pl_pkg_ctx *pc)
 	pc->epoch = b->epoch;
 }
 
+/* Keep tree (taken over) to be written as a layer once the image passes the gate. */
+static int queue_layer(struct image_layers *il, struct pl_fstree *tree, const char *created_by,
+		       const char *comment, struct pl_err *err)
+{
+	struct pending *p = realloc(il->pend, (il->npend + 1) * sizeof(*p));
+
+	if (!p) {
+		pl_fstree_free(tree);
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	il->pend = p;
+	p = &il->pend[il->npend++];
+	memset(p, 0, sizeof(*p));
+	p->tree = tree;
+	if (dupstr(&p->created_by, created_by, err) < 0 || dupstr(&p->comment, comment, err) < 0)
+		return err->code;
+	return 0;
+}
+
+/* Write the queued layers, in order. */
+static int write_layers(struct build_ctx *b, struct image_layers *il, struct pl_err *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < il->npend; i++)
+		rc = add_layer(b, il, il->pend[i].tree, il->pend[i].created_by,
+			       il->pend[i].comment, err);
+	return rc;
+}
+
 /*
  * Install group g of the platform's packages onto work (a tree being built
  * up for one layer). Nothing to do when the group is empty.
@@ -176,7 +220,7 @@ static int install_group(struct build_ctx *b, const struct pl_recipe *r,
 	return rc;
 }
 
-/* Write the difference merged -> work as a layer, then make merged equal work. */
+/* Queue the difference merged -> work as a layer, then make merged equal work. */
 static int commit_layer(struct build_ctx *b, struct image_layers *il, struct pl_fstree **merged,
 			struct pl_fstree **work, const char *created_by, const char *comment,
 			struct pl_err *err)
@@ -184,8 +228,11 @@ static int commit_layer(struct build_ctx *b, struct image_layers *il, struct pl_
 	struct pl_fstree *diff = NULL;
 	int rc = pl_fstree_diff(*merged, *work, &diff, err);
 
-	if (rc == 0 && pl_fstree_count(diff) > 0)
-		rc = add_layer(b, il, diff, created_by, comment, err);
+	(void)b;
+	if (rc == 0 && pl_fstree_count(diff) > 0) {
+		rc = queue_layer(il, diff, created_by, comment, err);
+		diff = NULL;
+	}
 	pl_fstree_free(diff);
 	if (rc == 0) {
 		pl_fstree_free(*merged);
@@ -195,9 +242,14 @@ static int commit_layer(struct build_ctx *b, struct image_layers *il, struct pl_
 	return rc;
 }
 
+/*
+ * Assemble the platform's filesystem: base, packages, recipe layers,
+ * accounts. The layers are queued in il, the final tree left in *out.
+ */
 static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
 			const char *arch, const char *variant, const struct pl_locks *locks,
-			struct image_layers *il, struct pl_base *base, struct pl_err *err)
+			struct image_layers *il, struct pl_base *base, struct pl_fstree **out,
+			struct pl_err *err)
 {
 	struct pl_assemble_ctx ac = { b->src, b->content, b->epoch };
 	const struct pl_apt_lock *lock = pl_locks_get(locks, deb_arch);
@@ -256,7 +308,14 @@ static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const ch
 		pl_buf_reset(&by);
 		rc = pl_buf_addf(&by, err, "plinth: %s accounts", r->file);
 		if (rc == 0)
-			rc = add_layer(b, il, t, by.data, NULL, err);
+			rc = pl_fstree_apply(merged, t, err);
+		if (rc == 0)
+			rc = queue_layer(il, t, by.data, NULL, err);
+		t = NULL;
+	}
+	if (rc == 0) {
+		*out = merged;
+		merged = NULL;
 	}
 	free(group);
 	pl_fstree_free(t);
@@ -486,6 +545,20 @@ static int put_json_doc(struct build_ctx *b, json_t *j, const char *mt, struct p
 	return rc;
 }
 
+/*
+ * The gate: scan the assembled filesystem and refuse the image before any
+ * layer is written when the policy is not met.
+ */
+static int scan_gate(struct build_ctx *b, const struct pl_recipe *r,
+		     const struct pl_fstree *merged, struct pl_err *err)
+{
+	(void)b;
+	(void)r;
+	(void)merged;
+	(void)err;
+	return 0;
+}
+
 /* Build the recipe for one architecture: layers, config, manifest. */
 static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
 			  const struct pl_locks *locks, struct pl_oci_desc *out, size_t *nlayers,
@@ -493,6 +566,7 @@ static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const 
 {
 	struct image_layers layers;
 	struct image_layers *il = &layers;
+	struct pl_fstree *merged = NULL;
 	struct pl_base base;
 	struct pl_oci_config cfg;
 	struct pl_oci_manifest man;
@@ -508,7 +582,11 @@ static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const 
 	if (pl_recipe_arch_oci(deb_arch, &arch, &variant) < 0)
 		return pl_err_set(err, PL_EINVAL, PL_MARK_FMT ": unknown architecture '%s'",
 				  PL_MARK_ARGS(r->architectures.mark), deb_arch);
-	rc = build_layers(b, r, deb_arch, arch, variant, locks, il, &base, err);
+	rc = build_layers(b, r, deb_arch, arch, variant, locks, il, &base, &merged, err);
+	if (rc == 0)
+		rc = scan_gate(b, r, merged, err);
+	if (rc == 0)
+		rc = write_layers(b, il, err);
 	if (rc < 0)
 		goto out;
 	*nlayers = il->n;
@@ -552,6 +630,7 @@ out:
 	pl_oci_manifest_release(&man);
 	image_layers_release(il);
 	pl_base_release(&base);
+	pl_fstree_free(merged);
 	return rc;
 }
 
