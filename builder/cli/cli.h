@@ -11,6 +11,7 @@
 #define PL_EXIT_OK 0
 #define PL_EXIT_FAIL 1
 #define PL_EXIT_USAGE 2
+#define PL_EXIT_POLICY 3 /* the vulnerability policy refused the image */
 
 struct pl_cmd {
 	const char *name;
@@ -21,6 +22,9 @@ struct pl_cmd {
 
 int cmd_lint(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
+int cmd_vulndb(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 

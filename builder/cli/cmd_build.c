@@ -3,14 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "lib/pipeline.h"
+#include "lib/scan.h"
 #include "util/buf.h"
 #include "util/json.h"
 
 enum { OPT_REPO = 256, OPT_REF, OPT_OUT, OPT_ALL, OPT_ZSTD, OPT_JSON, OPT_REPRO, OPT_CACHE,
-       OPT_THREADS, OPT_OFFLINE, OPT_UPDATE_LOCK };
+       OPT_THREADS, OPT_OFFLINE, OPT_UPDATE_LOCK, OPT_DB };
 
 static const struct option options[] = {
 	{ "repo", required_argument, NULL, OPT_REPO },
@@ -24,6 +26,7 @@ static const struct option options[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
 	{ "update-lock", no_argument, NULL, OPT_UPDATE_LOCK },
+	{ "db", required_argument, NULL, OPT_DB },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -31,6 +34,39 @@ static const struct option options[] = {
 static const char *layout_dir(const char *s)
 {
 	return strncmp(s, "oci:", 4) == 0 ? s + 4 : s;
+}
+
+/* "scan: 1 critical, 2 high; 2 fixed, 1 unfixed, 1 ignored (database sha256:...)" */
+static void print_scan(const struct pl_built_image *img)
+{
+	const char *sep = "";
+	size_t total = 0;
+
+	if (!img->scanned) {
+		printf("  %s: not scanned: %s\n", img->name, img->not_scanned ? img->not_scanned
+									   : "unknown");
+		return;
+	}
+	printf("  %s: scan:", img->name);
+	for (int i = PL_SEV_COUNT - 1; i >= 0; i--) {
+		total += img->by_sev[i];
+		if (img->by_sev[i]) {
+			printf("%s %zu %s", sep, img->by_sev[i], pl_sev_name((enum pl_sev)i));
+			sep = ",";
+		}
+	}
+	if (!total)
+		printf(" no findings");
+	sep = ";";
+	for (int i = 0; i < PL_FSTATE_COUNT; i++) {
+		if (img->by_state[i]) {
+			printf("%s %zu %s", sep, img->by_state[i], pl_fstate_name((enum pl_fstate)i));
+			sep = ",";
+		}
+	}
+	if (img->ignored)
+		printf("%s %zu ignored", sep, img->ignored);
+	printf(" (database %.19s)\n", img->db_digest);
 }
 
 static void print_human(const struct pl_build_result *res)
@@ -41,6 +77,8 @@ static void print_human(const struct pl_build_result *res)
 		for (size_t k = 0; k < img->refs.n; k++)
 			printf("oci:%s:%s %s%s\n", res->out_dir, img->refs.v[k], img->desc.digest,
 			       img->reproducible ? " (reproducible)" : "");
+		if (img->refs.n)
+			print_scan(img);
 	}
 }
 
@@ -49,7 +87,7 @@ int cmd_build(int argc, char **argv)
 	struct pl_build_opts o;
 	struct pl_build_result res;
 	struct pl_err err = PL_ERR_INIT;
-	char *cache = NULL;
+	char *cache = NULL, day[11];
 	bool json = false;
 	long long epoch;
 	int c, rc, ret = PL_EXIT_OK;
@@ -67,6 +105,7 @@ int cmd_build(int argc, char **argv)
 		case OPT_CACHE: o.src.cache_dir = optarg; break;
 		case OPT_OFFLINE: o.offline = true; break;
 		case OPT_UPDATE_LOCK: o.update_lock = true; break;
+		case OPT_DB: o.db_path = optarg; break;
 		case OPT_THREADS: {
 			char *end;
 			long n = strtol(optarg, &end, 10);
@@ -87,6 +126,14 @@ int cmd_build(int argc, char **argv)
 	if (o.out_dir && !*o.out_dir)
 		return cli_usage_error("build", "--out wants oci:DIR");
 	o.tmp_dir = getenv("TMPDIR");
+	{
+		time_t now = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		o.today = day;
+	}
 	o.recipes = (const char *const *)(argv + optind);
 	o.nrecipes = (size_t)(argc - optind);
 	switch (cli_source_date_epoch(&epoch)) {
@@ -108,6 +155,9 @@ int cmd_build(int argc, char **argv)
 	rc = pl_build(&o, &res, &err);
 	if (rc < 0) {
 		ret = cli_fail("build", &err);
+		for (size_t i = 0; i < res.n; i++)
+			if (res.images[i].gate_refused)
+				ret = PL_EXIT_POLICY;
 	} else if (json) {
 		struct pl_buf b = PL_BUF_INIT;
 		json_t *j = NULL;

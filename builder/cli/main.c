@@ -28,7 +28,12 @@ static const struct pl_cmd commands[] = {
 	  "  --check-reproducible   build a second time in a scratch layout and compare every digest\n"
 	  "  --cache DIR            cache for clones, downloads and file contents (~/.cache/plinth)\n"
 	  "  --offline              use only cached downloads; say what is missing\n"
-	  "  --update-lock          resolve packages afresh instead of using recipes/NAME.lock.json\n" },
+	  "  --update-lock          resolve packages afresh instead of using recipes/NAME.lock.json\n"
+	  "  --db PATH              vulnerability database for the gate (default plinth.yaml's)\n"
+	  "\n"
+	  "Every image is scanned after assembly against the vulnerability database and the\n"
+	  "recipe's policy (default plinth.yaml's) is applied before any layer is written: an\n"
+	  "image that breaks it is refused (exit 3) and nothing of it is tagged.\n" },
 	{ "inspect", cmd_inspect, "show an image's manifest, layers, config and annotations",
 	  "usage: plinth inspect [--json] oci:DIR:REF\n"
 	  "\n"
@@ -48,6 +53,38 @@ static const struct pl_cmd commands[] = {
 	  "\n"
 	  "Check plinth.yaml, every patch under patches/ and each RECIPE (default: all recipes)\n"
 	  "as committed at REF. Prints every problem as file:line:col: message.\n" },
+	{ "scan", cmd_scan, "list the known vulnerabilities of an image, and gate on them",
+	  "usage: plinth scan [--db PATH] [--format table|json|sarif] [--fail-on SEVERITY]\n"
+	  "                   [--ignore-unfixed] [--arch ARCH] oci:DIR:REF | rootfs:DIR\n"
+	  "\n"
+	  "Read the image's package database (dpkg status and status.d/, or apk's installed\n"
+	  "database) and os-release, and match every package against the offline vulnerability\n"
+	  "database (default: plinth.yaml's vulndb.path). Each finding says why: the versions\n"
+	  "compared, the feed and record. In a curation repo, .plinthignore.yaml at the commit\n"
+	  "is applied (expired entries are reported and no longer apply).\n"
+	  "\n"
+	  "  --fail-on SEVERITY  exit 3 when a finding at or above SEVERITY (low, medium, high,\n"
+	  "                      critical) is not ignored\n"
+	  "  --ignore-unfixed    only findings with a fixed version count for --fail-on\n"
+	  "  --arch ARCH         the platform of a multi-architecture image (default amd64)\n" },
+	{ "sbom", cmd_sbom, "write an SPDX or CycloneDX SBOM of an image",
+	  "usage: plinth sbom [--format spdx|cyclonedx] [--name NAME] [--arch ARCH]\n"
+	  "                   oci:DIR:REF | rootfs:DIR\n"
+	  "\n"
+	  "SPDX 2.3 or CycloneDX 1.5 JSON of the installed packages, with package URLs\n"
+	  "(pkg:deb/debian/..., pkg:apk/alpine/...), licenses where the packages declare them,\n"
+	  "and the image and its digest as the described artifact.\n" },
+	{ "vulndb", cmd_vulndb, "import and update the offline vulnerability database",
+	  "usage: plinth vulndb import --db PATH [--kind osv|debian|alpine|auto] SOURCE...\n"
+	  "       plinth vulndb update [--db PATH] [--repo PATH|URL] [--ref REF] [--offline]\n"
+	  "       plinth vulndb info --db PATH\n"
+	  "\n"
+	  "import reads OSV records (a file, a directory or a .zip as osv.dev publishes them),\n"
+	  "the Debian security tracker JSON, or Alpine secdb files into the SQLite database at\n"
+	  "PATH, incrementally: a feed already imported is skipped, a changed one replaces its\n"
+	  "rows. update fetches the feeds plinth.yaml lists (vulndb: feeds:) into the database\n"
+	  "plinth.yaml names (vulndb: path:) unless --db is given. info lists the feeds and the\n"
+	  "snapshot digest every scan report names.\n" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -128,6 +165,9 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n"
+	      "Exit codes: 0 success, 1 failure, 2 usage error, 3 refused by the vulnerability\n"
+	      "policy (scan --fail-on, build).\n"
+	      "\n"
 	      "Options:\n"
 	      "  -v, --verbose   more messages (repeat for debug)\n"
 	      "  -q, --quiet     only errors\n"

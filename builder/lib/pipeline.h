@@ -15,6 +15,7 @@
 
 #include "lib/oci.h"
 #include "lib/recipe.h"
+#include "lib/vulndb.h"
 #include "util/err.h"
 
 /* Where the curation repo comes from. */
@@ -38,6 +39,8 @@ struct pl_build_opts {
 	const char *tmp_dir;           /* for scratch directories; NULL = /tmp */
 	bool offline;                  /* no network: cached downloads only */
 	bool update_lock;              /* resolve packages afresh, ignoring the lock file */
+	const char *db_path;           /* vulnerability database; NULL = plinth.yaml's */
+	const char *today;             /* "YYYY-MM-DD" for ignore expiry; NULL = never */
 };
 
 /* One image a build wrote. */
@@ -49,6 +52,15 @@ struct pl_built_image {
 	struct pl_oci_strv platforms;  /* "linux/amd64", ... */
 	size_t nlayers;                /* layers per platform */
 	bool reproducible;             /* with check_reproducible: second build matched */
+	/* the scan of the assembled image (summed over platforms) */
+	bool scanned;                  /* false: no database, or no package database */
+	bool gate_refused;             /* the vulnerability policy refused the image */
+	const char *not_scanned;       /* why not (static string), or NULL */
+	size_t by_sev[7];              /* enum pl_sev -> findings not ignored */
+	size_t by_state[4];            /* enum pl_fstate -> findings not ignored */
+	size_t ignored;
+	char db_digest[PL_DIGEST_SIZE];
+	char *report_json;             /* the last platform's report (JSON), or NULL */
 };
 
 struct pl_build_result {
@@ -94,6 +106,66 @@ struct pl_lock_result {
  */
 int pl_lock(const struct pl_lock_opts *o, struct pl_lock_result *res, struct pl_err *err);
 void pl_lock_result_release(struct pl_lock_result *res);
+
+/* ---- scanning ---- */
+
+struct pl_inventory;
+struct pl_report;
+
+/* How findings are judged. */
+struct pl_scan_gate_opts {
+	const char *db_path;  /* NULL: plinth.yaml's vulndb.path */
+	int fail_on;          /* enum pl_sev; PL_SEV_UNKNOWN (0) never fails */
+	bool ignore_unfixed;  /* only fixable findings break the gate */
+	const char *today;    /* "YYYY-MM-DD" for ignore expiry; NULL = never expired */
+};
+
+struct pl_scan_target_opts {
+	struct pl_source_opts src;  /* the curation repo, when the scan runs in one */
+	const char *target;         /* oci:DIR:REF or rootfs:DIR */
+	const char *arch;           /* platform of a multi-arch image; NULL = amd64 */
+	bool want_report;           /* false: inventory only (plinth sbom) */
+	struct pl_scan_gate_opts gate;
+};
+
+struct pl_scan_result {
+	struct pl_inventory *inv;
+	struct pl_report *report;   /* with want_report */
+	char *name;
+	char digest[PL_DIGEST_SIZE]; /* manifest digest of an oci: target, else "" */
+	int gate_rc;                /* 0, or PL_EPOLICY with gate_err saying why */
+	struct pl_err gate_err;
+};
+
+/*
+ * Inventory and, with want_report, scan a target against the database,
+ * applying the curation repo's .plinthignore.yaml and evaluating the gate
+ * (its verdict in res->gate_rc; a failing gate is not an error here).
+ */
+int pl_scan_target(const struct pl_scan_target_opts *o, struct pl_scan_result *res,
+		   struct pl_err *err);
+void pl_scan_result_release(struct pl_scan_result *res);
+
+/* ---- the vulnerability database ---- */
+
+struct pl_vuln_opts {
+	struct pl_source_opts src;     /* plinth.yaml: vulndb.path and feeds */
+	const char *db_path;           /* NULL = plinth.yaml's vulndb.path */
+	bool offline;
+};
+
+struct pl_vuln_result {
+	struct pl_vulndb_stats stats;
+	char snapshot[PL_DIGEST_SIZE]; /* the database snapshot afterwards */
+};
+
+/* Import feed files (OSV files, dirs or zips, tracker JSON, secdb) into o->db_path. */
+int pl_vuln_import(const struct pl_vuln_opts *o, enum pl_feed_kind kind,
+		   const char *const *paths, size_t n, struct pl_vuln_result *res,
+		   struct pl_err *err);
+
+/* Fetch and import every feed plinth.yaml lists (vulndb: feeds:). */
+int pl_vuln_update(const struct pl_vuln_opts *o, struct pl_vuln_result *res, struct pl_err *err);
 
 /*
  * Lint plinth.yaml, every patch, and the given recipes (all when nrecipes is

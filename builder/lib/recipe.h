@@ -235,7 +235,7 @@ struct pl_settings_repo {
 
 struct pl_settings_feed {
 	struct pl_mark mark;
-	char *kind; /* "osv" or "debian" */
+	char *kind; /* "osv", "debian" or "alpine" */
 	char *url;  /* https URL or repo-relative / absolute path */
 };
 
@@ -395,5 +395,37 @@ int pl_settings_lint(const struct pl_settings *s, struct pl_lint *out, struct pl
 int pl_recipe_load(const char *data, size_t len, const char *file,
 		   const struct pl_recipe_lint_opts *opts, struct pl_recipe **out,
 		   struct pl_err *err);
+
+/* ---- vulnerability ignores: .plinthignore.yaml ---- */
+
+/* One entry: a CVE (for one package, binary or source, when given). */
+struct pl_ignore {
+	struct pl_mark mark;
+	char *id;
+	char *package; /* or NULL: every package */
+	char *reason;
+	char *expires; /* "YYYY-MM-DD", or NULL: never */
+};
+
+struct pl_ignores {
+	struct pl_recipe_arena *arena;
+	const char *file;
+	struct pl_ignore *v;
+	size_t n;
+};
+
+/*
+ * Parse an ignore file: a list of {id, package?, reason, expires?}, at the
+ * top level or under the key "ignore". id must look like a vulnerability
+ * id, reason is required, expires must be a real YYYY-MM-DD date. Errors
+ * read "file:line:col: message". An empty document is an empty list.
+ * *out is freed with pl_ignores_free.
+ */
+int pl_ignores_parse(const char *data, size_t len, const char *file, struct pl_ignores **out,
+		     struct pl_err *err);
+void pl_ignores_free(struct pl_ignores *ig);
+
+/* True when e has an expiry date before today ("YYYY-MM-DD"). */
+bool pl_ignore_expired(const struct pl_ignore *e, const char *today);
 
 #endif

@@ -27,6 +27,14 @@ struct pl_vulndb;
 int pl_vulndb_open(struct pl_vulndb **out, const char *path, bool create, struct pl_err *err);
 void pl_vulndb_close(struct pl_vulndb *db);
 
+/*
+ * Where warnings about skipped records go ("FILE: RECORD: why"); the default
+ * (fn NULL) is pl_log_warn. At most 1000 per import are passed on, the rest
+ * are only counted in the final "N more warnings" message.
+ */
+typedef void (*pl_vulndb_warn_fn)(const char *msg, void *ctx);
+void pl_vulndb_set_warn(struct pl_vulndb *db, pl_vulndb_warn_fn fn, void *ctx);
+
 enum pl_feed_kind {
 	PL_FEED_AUTO = 0,       /* guess from the content */
 	PL_FEED_OSV,            /* one OSV JSON record, a directory of them, or a .zip */
@@ -44,7 +52,7 @@ struct pl_vulndb_stats {
 };
 
 /*
- * Import a feed from a file, a directory (every *.json/*.yaml below it) or
+ * Import a feed from a file, a directory (every .json and .yaml file below it) or
  * a .zip. Malformed records are skipped with a warning naming the file and
  * record; a file that is not the kind at all is PL_EINVAL naming it. A feed
  * whose digest is already recorded is a no-op (unchanged counts it). The
@@ -52,6 +60,15 @@ struct pl_vulndb_stats {
  */
 int pl_vulndb_import_path(struct pl_vulndb *db, const char *path, enum pl_feed_kind kind,
 			  struct pl_vulndb_stats *st, struct pl_err *err);
+
+/*
+ * The same, recording the feed under name (e.g. the URL it was downloaded
+ * from) instead of path, so that the snapshot does not depend on where the
+ * file happens to lie. name NULL = path.
+ */
+int pl_vulndb_import_path_as(struct pl_vulndb *db, const char *path, const char *name,
+			     enum pl_feed_kind kind, struct pl_vulndb_stats *st,
+			     struct pl_err *err);
 
 /* The same for a feed already in memory; name identifies it (URL or file). */
 int pl_vulndb_import_buf(struct pl_vulndb *db, enum pl_feed_kind kind, const char *name,
@@ -83,18 +100,27 @@ int pl_vulndb_feeds(struct pl_vulndb *db, pl_vulndb_feed_fn fn, void *ctx, struc
 
 /* ---- look-ups ---- */
 
+/* docs/vulndb.md has the exact mapping of each feed onto these. */
 enum pl_vuln_status {
-	PL_VULN_AFFECTED = 0, /* affected within the range / versions given */
-	PL_VULN_FIXED,        /* fixed in `fixed` (tracker "resolved", changelog) */
-	PL_VULN_OPEN,         /* tracker "open": affected, no fix yet */
-	PL_VULN_NOT_AFFECTED, /* tracker fixed_version "0" */
-	PL_VULN_WONT_FIX,     /* nodsa / ignored / postponed */
-	PL_VULN_EOL,          /* tracker "end-of-life" */
+	PL_VULN_AFFECTED = 0, /* OSV: affected within the range / versions given */
+	PL_VULN_FIXED,        /* fixed in `fixed` (tracker "resolved", secdb, changelog) */
+	PL_VULN_OPEN,         /* tracker "open"/"undetermined": affected, no fix yet */
+	PL_VULN_NOT_AFFECTED, /* tracker fixed_version "0", secdb version "0" */
+	PL_VULN_WONT_FIX,     /* tracker open + nodsa (reason "no-dsa", "ignored", "postponed") */
+	PL_VULN_EOL,          /* tracker open + urgency "end-of-life" */
 };
 
 const char *pl_vuln_status_name(enum pl_vuln_status s);
 
-/* One statement about one source package in one ecosystem. Borrowed during the callback. */
+/*
+ * One statement about one source package in one ecosystem. Borrowed during
+ * the callback. An OSV affected[] entry gives one AFFECTED statement per
+ * interval of its ECOSYSTEM ranges (introduced/fixed/last_affected as
+ * written, "0" as NULL) and one more carrying versions[] alone (all range
+ * fields NULL); a package is affected when any of them matches. The
+ * tracker, secdb and changelog feeds give one statement per (release,
+ * CVE), record being the CVE (or TEMP-/XSA- id).
+ */
 struct pl_vulndb_affected {
 	const char *record;        /* feed record id: "DSA-3029-1", "ELA-10-1", "CVE-2023-1234" */
 	const char *feed;          /* pl_feed_kind_name */
@@ -112,6 +138,8 @@ struct pl_vulndb_affected {
 	const char *cvss_vector;   /* "CVSS:3.1/AV:N/...", or NULL */
 	const char *summary;       /* or NULL */
 	const char *published, *modified; /* RFC 3339 or NULL */
+	const char *details;       /* OSV details, or NULL */
+	const char *note;          /* tracker nodsa comment ("Minor issue"), or NULL */
 };
 
 typedef int (*pl_vulndb_fn)(const struct pl_vulndb_affected *a, void *ctx, struct pl_err *err);

@@ -122,7 +122,7 @@ static void test_recipe_settings_errors(void **state)
 	    "plinth.yaml:2:34: 'trusted' must be a boolean, got 'yes' which YAML 1.1 reads "
 	    "as a boolean; write true or false");
 	settings_bad("vulndb: {feeds: [{kind: nvd, url: x}]}\n",
-		     "plinth.yaml:1:25: 'kind': 'nvd' is not one of osv, debian");
+		     "plinth.yaml:1:25: 'kind': 'nvd' is not one of osv, debian, alpine");
 	settings_bad("repositories:\n  a: {url: x, suite: s, keyrng: k}\n",
 		     "plinth.yaml:2:25: unknown key 'keyrng' in repository 'a'; did you mean "
 		     "'keyring'?");

@@ -143,9 +143,12 @@ int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char 
 	for (size_t i = 0; rc == 0 && i < out->manifest.n_layers; i++) {
 		const struct pl_oci_desc *ld = &out->manifest.layers[i];
 
-		rc = pl_cas_copy(pl_oci_layout_cas(l), dst, ld->digest, err);
+		/* without dst the image is only read (scanning), not reused */
+		if (dst)
+			rc = pl_cas_copy(pl_oci_layout_cas(l), dst, ld->digest, err);
 		if (rc == 0)
-			rc = apply_layer(c, dst, ld, i, ref, merged, err);
+			rc = apply_layer(c, dst ? dst : pl_oci_layout_cas(l), ld, i, ref, merged,
+					 err);
 	}
 	pl_log_info("base %s: %zu layers, %zu entries", ref, out->manifest.n_layers,
 		    pl_fstree_count(merged));

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/apt.h"
 #include "lib/fetch.h"
 #include "lib/layer.h"
+#include "lib/scan.h"
 #include "lib/pipeline/internal.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
@@ -547,22 +549,73 @@ static int put_json_doc(struct build_ctx *b, json_t *j, const char *mt, struct p
 
 /*
  * The gate: scan the assembled filesystem and refuse the image before any
- * layer is written when the policy is not met.
+ * layer is written when the policy is not met. An image without a package
+ * database, or a build without a vulnerability database, is not scanned
+ * (and says so).
  */
 static int scan_gate(struct build_ctx *b, const struct pl_recipe *r,
-		     const struct pl_fstree *merged, struct pl_err *err)
+		     const struct pl_fstree *merged, struct pl_built_image *img,
+		     struct pl_err *err)
 {
-	(void)b;
-	(void)r;
-	(void)merged;
-	(void)err;
-	return 0;
+	const struct pl_recipe_policy *pol =
+	    r->policy.fail_on_set ? &r->policy : &b->src->settings->policy;
+	struct pl_scan_gate_opts g = { 0 };
+	struct pl_inventory *inv = NULL;
+	struct pl_report *rep = NULL;
+	struct pl_buf json = PL_BUF_INIT;
+	struct stat st;
+	int rc;
+
+	g.db_path = b->o->db_path ? b->o->db_path : b->src->settings->vulndb.path;
+	g.today = b->o->today;
+	g.fail_on = (int)pl_sev_from_recipe(pol->fail_on);
+	g.ignore_unfixed = !pol->fail_unfixed;
+	rc = pl_scan_inventory_tree(merged, b->content, &inv, err);
+	if (rc < 0)
+		goto out;
+	if (inv->kind == PL_INV_NONE) {
+		img->not_scanned = "no package database in the image";
+		goto out;
+	}
+	if (stat(g.db_path, &st) < 0) {
+		img->not_scanned = "no vulnerability database (plinth vulndb update)";
+		pl_log_warn("%s: not scanned: no vulnerability database at '%s' (plinth vulndb "
+			    "update makes it)", r->file, g.db_path);
+		goto out;
+	}
+	rc = pl_scan_inventory(b->src, &g, inv, r->name, NULL, &rep, err);
+	if (rc < 0)
+		goto out;
+	img->scanned = true;
+	for (size_t i = 0; i < PL_SEV_COUNT && i < 7; i++)
+		img->by_sev[i] += rep->by_sev[i];
+	for (size_t i = 0; i < PL_FSTATE_COUNT && i < 4; i++)
+		img->by_state[i] += rep->by_state[i];
+	img->ignored += rep->ignored;
+	memcpy(img->db_digest, rep->db_digest, sizeof(img->db_digest));
+	rc = pl_report_json(rep, &json, err);
+	if (rc == 0) {
+		free(img->report_json);
+		img->report_json = pl_buf_detach(&json, NULL);
+	}
+	if (rc == 0)
+		rc = pl_scan_gate(rep, (enum pl_sev)g.fail_on, g.ignore_unfixed, err);
+	if (rc == PL_EPOLICY) {
+		img->gate_refused = true;
+		pl_err_wrap(err, "policy (fail_on: %s%s)", pl_recipe_sev_name(pol->fail_on),
+			    g.ignore_unfixed ? ", fixable findings only" : "");
+	}
+out:
+	pl_buf_release(&json);
+	pl_report_free(rep);
+	pl_inventory_free(inv);
+	return rc;
 }
 
 /* Build the recipe for one architecture: layers, config, manifest. */
 static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
-			  const struct pl_locks *locks, struct pl_oci_desc *out, size_t *nlayers,
-			  struct pl_err *err)
+			  const struct pl_locks *locks, struct pl_oci_desc *out,
+			  struct pl_built_image *img, struct pl_err *err)
 {
 	struct image_layers layers;
 	struct image_layers *il = &layers;
@@ -584,12 +637,12 @@ static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const 
 				  PL_MARK_ARGS(r->architectures.mark), deb_arch);
 	rc = build_layers(b, r, deb_arch, arch, variant, locks, il, &base, &merged, err);
 	if (rc == 0)
-		rc = scan_gate(b, r, merged, err);
+		rc = scan_gate(b, r, merged, img, err);
 	if (rc == 0)
 		rc = write_layers(b, il, err);
 	if (rc < 0)
 		goto out;
-	*nlayers = il->n;
+	img->nlayers = il->n;
 	rc = make_config(b, r, arch, variant, il, &base.config, &cfg, err);
 	if (rc == 0)
 		rc = pl_oci_config_to_json(&cfg, &j, err);
@@ -692,8 +745,8 @@ static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_i
 		goto out;
 	}
 	for (size_t i = 0; rc == 0 && i < r->architectures.n; i++) {
-		rc = build_platform(b, r, r->architectures.v[i], &locks, &ix.manifests[i],
-				    &img->nlayers, err);
+		rc = build_platform(b, r, r->architectures.v[i], &locks, &ix.manifests[i], img,
+				    err);
 		ix.n_manifests = i + 1;
 		if (rc == 0)
 			rc = platform_name(&ix.manifests[i], &img->platforms, err);
@@ -881,6 +934,7 @@ void pl_build_result_release(struct pl_build_result *res)
 
 		free(img->name);
 		free(img->recipe_file);
+		free(img->report_json);
 		pl_oci_desc_release(&img->desc);
 		pl_oci_strv_release(&img->refs);
 		pl_oci_strv_release(&img->platforms);
@@ -898,6 +952,37 @@ static json_t *strv_json(const struct pl_oci_strv *s)
 	for (size_t i = 0; a && i < s->n; i++)
 		json_array_append_new(a, json_string(s->v[i]));
 	return a;
+}
+
+/* {"scanned", "why_not", "database", "severity": {...}, "state": {...}, "ignored", "report"} */
+static json_t *scan_json(const struct pl_built_image *img)
+{
+	json_t *o = json_object(), *sev = json_object(), *st = json_object(), *rep = NULL;
+
+	if (!o || !sev || !st) {
+		json_decref(o);
+		json_decref(sev);
+		json_decref(st);
+		return NULL;
+	}
+	json_object_set_new(o, "scanned", json_boolean(img->scanned));
+	if (img->not_scanned)
+		json_object_set_new(o, "why_not", json_string(img->not_scanned));
+	for (int i = 0; i < PL_SEV_COUNT; i++)
+		json_object_set_new(sev, pl_sev_name((enum pl_sev)i),
+				    json_integer((json_int_t)img->by_sev[i]));
+	for (int i = 0; i < PL_FSTATE_COUNT; i++)
+		json_object_set_new(st, pl_fstate_name((enum pl_fstate)i),
+				    json_integer((json_int_t)img->by_state[i]));
+	json_object_set_new(o, "severity", sev);
+	json_object_set_new(o, "state", st);
+	json_object_set_new(o, "ignored", json_integer((json_int_t)img->ignored));
+	if (img->scanned)
+		json_object_set_new(o, "database", json_string(img->db_digest));
+	if (img->report_json && pl_json_load(img->report_json, strlen(img->report_json),
+					     "report", &rep, NULL) == 0)
+		json_object_set_new(o, "report", rep);
+	return o;
 }
 
 int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct pl_err *err)
@@ -949,6 +1034,8 @@ int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct
 		if (rc == 0)
 			rc = pl_json_set_new(o, "reproducible", json_boolean(img->reproducible),
 					     err);
+		if (rc == 0)
+			rc = pl_json_set_new(o, "scan", scan_json(img), err);
 	}
 	if (rc < 0) {
 		json_decref(j);

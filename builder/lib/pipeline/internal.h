@@ -79,7 +79,8 @@ struct pl_base {
 
 /*
  * Import the base ref for linux/arch[/variant]: copy its layer blobs into dst
- * unchanged and apply them to merged. Only oci:PATH:REF for now.
+ * unchanged (dst NULL: leave them where they are) and apply them to merged.
+ * Only oci:PATH:REF for now.
  */
 int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char *arch,
 		   const char *variant, struct pl_cas *dst, struct pl_fstree *merged,
@@ -150,6 +151,18 @@ int pl_packages_groups(const struct pl_apt_lock *lock, const struct pl_recipe *r
 int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 		      const struct pl_apt_lock *lock, const size_t *group, size_t g,
 		      const struct pl_fstree *merged, struct pl_fstree **layer, struct pl_err *err);
+
+/* The database path: o->db_path, else plinth.yaml's (src may be NULL). Malloc'd. */
+int pl_vuln_db_path(const struct pl_vuln_opts *o, struct pl_source *src, char **out,
+		    struct pl_err *err);
+
+/*
+ * Scan an inventory against g->db_path with the repo's ignore file (src may
+ * be NULL). *out owned by the caller (pl_report_free).
+ */
+int pl_scan_inventory(struct pl_source *src, const struct pl_scan_gate_opts *g,
+		      const struct pl_inventory *inv, const char *target, const char *digest,
+		      struct pl_report **out, struct pl_err *err);
 
 /* Recipe error prefix "file:line:col". */
 #define PL_MARK_FMT "%s:%d:%d"

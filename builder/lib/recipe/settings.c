@@ -54,7 +54,7 @@ static int parse_repo(const struct yctx *c, const struct yn *n, struct pl_settin
 static int parse_feed(const struct yctx *c, const struct yn *n, struct pl_settings_feed *f)
 {
 	static const char *const keys[] = {"kind", "url", NULL};
-	static const char *const kinds[] = {"osv", "debian", NULL};
+	static const char *const kinds[] = {"osv", "debian", "alpine", NULL};
 	const struct yn *v;
 	int rc, k;
 
