@@ -109,6 +109,7 @@ fuzz:
 bench: $(PLINTH) $(BENCH_BIN)
 	PLINTH=$(abspath $(PLINTH)) BENCH_BIN=$(abspath $(BUILD)/bench) ci/bench.sh
 	PLINTH=$(abspath $(PLINTH)) ci/bench-debian.sh
+	BENCH_BIN=$(abspath $(BUILD)/bench) ci/bench-vuln.sh
 
 demo: deps
 	$(MAKE) $(PLINTH)
