@@ -9,7 +9,7 @@
 #include "lib/pipeline.h"
 #include "lib/vulndb.h"
 
-enum { OPT_DB = 256, OPT_KIND, OPT_REPO, OPT_REF, OPT_CACHE, OPT_OFFLINE };
+enum { OPT_DB = 256, OPT_KIND, OPT_REPO, OPT_REF, OPT_CACHE, OPT_OFFLINE, OPT_CHANGELOGS };
 
 static const struct option options[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -18,6 +18,7 @@ static const struct option options[] = {
 	{ "ref", required_argument, NULL, OPT_REF },
 	{ "cache", required_argument, NULL, OPT_CACHE },
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "changelogs", no_argument, NULL, OPT_CHANGELOGS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -72,6 +73,7 @@ int cmd_vulndb(int argc, char **argv)
 		case OPT_REF: o.src.ref = optarg; break;
 		case OPT_CACHE: o.src.cache_dir = optarg; break;
 		case OPT_OFFLINE: o.offline = true; break;
+		case OPT_CHANGELOGS: o.changelogs = true; break;
 		case OPT_KIND:
 			if (!strcmp(optarg, "osv"))
 				kind = PL_FEED_OSV;

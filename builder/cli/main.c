@@ -77,13 +77,17 @@ static const struct pl_cmd commands[] = {
 	{ "vulndb", cmd_vulndb, "import and update the offline vulnerability database",
 	  "usage: plinth vulndb import --db PATH [--kind osv|debian|alpine|auto] SOURCE...\n"
 	  "       plinth vulndb update [--db PATH] [--repo PATH|URL] [--ref REF] [--offline]\n"
+	  "                            [--changelogs]\n"
 	  "       plinth vulndb info --db PATH\n"
 	  "\n"
 	  "import reads OSV records (a file, a directory or a .zip as osv.dev publishes them),\n"
 	  "the Debian security tracker JSON, or Alpine secdb files into the SQLite database at\n"
 	  "PATH, incrementally: a feed already imported is skipped, a changed one replaces its\n"
 	  "rows. update fetches the feeds plinth.yaml lists (vulndb: feeds:) into the database\n"
-	  "plinth.yaml names (vulndb: path:) unless --db is given. info lists the feeds and the\n"
+	  "plinth.yaml names (vulndb: path:) unless --db is given. With --changelogs it also reads\n"
+	  "the Debian changelog of the newest version of every package the recipes install, in\n"
+	  "their own repositories, and records each CVE an entry names as fixed in that entry's\n"
+	  "version: what an air-gapped mirror alone can tell. info lists the feeds and the\n"
 	  "snapshot digest every scan report names.\n" },
 };
 

@@ -152,6 +152,7 @@ struct pl_vuln_opts {
 	struct pl_source_opts src;     /* plinth.yaml: vulndb.path and feeds */
 	const char *db_path;           /* NULL = plinth.yaml's vulndb.path */
 	bool offline;
+	bool changelogs;               /* update: also the changelogs of the newest packages */
 };
 
 struct pl_vuln_result {
@@ -164,7 +165,12 @@ int pl_vuln_import(const struct pl_vuln_opts *o, enum pl_feed_kind kind,
 		   const char *const *paths, size_t n, struct pl_vuln_result *res,
 		   struct pl_err *err);
 
-/* Fetch and import every feed plinth.yaml lists (vulndb: feeds:). */
+/*
+ * Fetch and import every feed plinth.yaml lists (vulndb: feeds:); with
+ * changelogs, also record the CVEs named in the changelog of the newest
+ * version, in the recipes' repositories, of every package the recipes
+ * install (the air-gapped fallback: what a mirror alone can tell).
+ */
 int pl_vuln_update(const struct pl_vuln_opts *o, struct pl_vuln_result *res, struct pl_err *err);
 
 /*

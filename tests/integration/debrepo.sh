@@ -1,7 +1,8 @@
 # Helpers to build a signed local apt repository of tiny real .debs (sourced
 # after lib.sh). Needs dpkg-deb, apt-ftparchive and gpg.
 
-# mkdeb OUTDIR NAME VERSION CONTROL-EXTRA-LINES [FILE=CONTENT...] (etc/* are conffiles)
+# mkdeb OUTDIR NAME VERSION CONTROL-EXTRA-LINES [FILE=CONTENT...] (etc/* are conffiles,
+# *.gz files are written gzip'd)
 mkdeb() {
 	out=$1 name=$2 version=$3 extra=$4
 	shift 4
@@ -11,7 +12,10 @@ mkdeb() {
 	for f in "$@"; do
 		p=${f%%=*}
 		mkdir -p "$d/$(dirname "$p")"
-		printf '%s\n' "${f#*=}" >"$d/$p"
+		case "$p" in
+		*.gz) printf '%s\n' "${f#*=}" >"$d/${p%.gz}" && gzip -9n "$d/${p%.gz}" ;;
+		*) printf '%s\n' "${f#*=}" >"$d/$p" ;;
+		esac
 		# files under /etc are conffiles, as debhelper makes them
 		case "$p" in etc/*) echo "/$p" >>"$d/DEBIAN/conffiles" ;; esac
 	done
@@ -48,7 +52,7 @@ index_repo() {
 	xz -kf "$dir/Packages"
 	(cd "$repo/dists/$suite" && apt-ftparchive \
 		-o APT::FTPArchive::Release::Suite="$suite" \
-		-o APT::FTPArchive::Release::Codename="$suite" \
+		-o APT::FTPArchive::Release::Codename="${CODENAME:-$suite}" \
 		-o APT::FTPArchive::Release::Architectures=amd64 \
 		-o APT::FTPArchive::Release::Components=main release . >Release)
 	sign_repo "$repo" "$suite"

@@ -172,3 +172,38 @@ assert ("CVE-2099-0001", True) in ids and ("CVE-2099-0002", False) in ids, ids
 assert r["image_digest"].startswith("sha256:"), r
 PY
 ok "ignore file applied in build and scan; expired entries reported"
+
+# the air-gapped fallback: a newer hello in the mirror whose changelog names a CVE
+mkdeb "$D/pool/main" hello 2.2 "" usr/bin/hello=hi "usr/share/doc/hello/changelog.Debian.gz=hello (2.2) bookworm-security; urgency=high
+
+  * Fix a buffer overflow (CVE-2099-7777).
+
+ -- Plinth Tests <test@plinth.invalid>  Sat, 01 Aug 2026 12:00:00 +0000
+
+hello (2.0) bookworm; urgency=medium
+
+  * Initial release; closes nothing (CVE-2099-0000 was never here).
+
+ -- Plinth Tests <test@plinth.invalid>  Sat, 01 Jan 2026 12:00:00 +0000"
+CODENAME=bookworm index_repo "$D" stable
+cat >"$R/plinth.yaml" <<YAML
+repositories:
+  local: {url: "file://$D", suite: stable, components: [main], keyring: keys/test.gpg}
+vulndb: {path: $T/cl.db}
+policy: {fail_on: critical}
+YAML
+sed -i 's/packages: \[hello\]/packages: ["hello=2.0"]/' "$R/recipes/app.yaml"
+commit "$R" changelogs
+$PLINTH lock app >/dev/null && commit "$R" lock
+$PLINTH vulndb update --changelogs >"$T/cl.txt" || fail "vulndb update --changelogs"
+$PLINTH build --out "oci:$T/out2" app >/dev/null 2>&1 || fail "build against the changelog database"
+$PLINTH scan --format json "oci:$T/out2:app:latest" >"$T/cl.json" || fail "scan with changelog findings"
+python3 - "$T/cl.json" <<'PY' || fail "changelog finding"
+import json, sys
+r = json.load(open(sys.argv[1]))
+f = {x["cve"]: x for x in r["findings"]}
+assert "CVE-2099-7777" in f, f.keys()
+assert f["CVE-2099-7777"]["fixed"] == "2.2" and f["CVE-2099-7777"]["feed"] == "changelog", f["CVE-2099-7777"]
+assert "CVE-2099-0000" not in f, "a CVE fixed at or below the installed version was reported"
+PY
+ok "changelogs of the mirror's newest packages find CVE-2099-7777"

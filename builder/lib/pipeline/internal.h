@@ -164,6 +164,15 @@ int pl_scan_inventory(struct pl_source *src, const struct pl_scan_gate_opts *g,
 		      const struct pl_inventory *inv, const char *target, const char *digest,
 		      struct pl_report **out, struct pl_err *err);
 
+/*
+ * For each source package of the recipe's locks, the changelog of its newest
+ * binary in the recipe's repositories goes into db (the CVEs its entries
+ * name, fixed in their versions): what a mirror alone can tell.
+ */
+int pl_packages_changelogs(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
+			   const struct pl_locks *locks, struct pl_vulndb *db,
+			   struct pl_vulndb_stats *st, struct pl_err *err);
+
 /* Recipe error prefix "file:line:col". */
 #define PL_MARK_FMT "%s:%d:%d"
 #define PL_MARK_ARGS(m) ((m).file ? (m).file : "?"), (m).line, (m).col

@@ -6,15 +6,18 @@
  * the way dpkg would (merged /usr included), the dpkg database and the
  * maintainer-script effects written, and the difference becomes the layer.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "lib/apt.h"
 #include "lib/deb.h"
 #include "lib/pipeline/internal.h"
 #include "lib/pkgdb.h"
+#include "lib/vulndb.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -573,5 +576,156 @@ int pl_packages_layer(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 	if (rc < 0)
 		pl_err_wrap(err, PL_MARK_FMT ": packages for %s", PL_MARK_ARGS(*packages_mark(r)),
 			    lock->arch);
+	return rc;
+}
+
+/* ---- changelogs: what a mirror alone says about fixed CVEs ---- */
+
+#define CHANGELOG_MAX (64u << 20)
+
+/* Inflate a gzip'd changelog (zlib, gzip framing) into out. */
+static int gunzip(const char *data, size_t len, const char *what, struct pl_buf *out,
+		  struct pl_err *err)
+{
+	z_stream z;
+	char chunk[65536];
+	int zr = Z_OK, rc = 0;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	z.next_in = (unsigned char *)(uintptr_t)data;
+	z.avail_in = (uInt)len;
+	while (rc == 0 && zr != Z_STREAM_END) {
+		z.next_out = (unsigned char *)chunk;
+		z.avail_out = sizeof(chunk);
+		zr = inflate(&z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END) {
+			rc = pl_err_set(err, PL_EINVAL, "%s: not a valid gzip stream", what);
+			break;
+		}
+		if (out->len + (sizeof(chunk) - z.avail_out) > CHANGELOG_MAX)
+			rc = pl_err_set(err, PL_ETOOBIG, "%s: larger than %u bytes", what,
+					CHANGELOG_MAX);
+		else
+			rc = pl_buf_add(out, chunk, sizeof(chunk) - z.avail_out, err);
+		if (zr == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+			rc = rc ? rc : pl_err_set(err, PL_EINVAL, "%s: truncated gzip stream", what);
+			break;
+		}
+	}
+	inflateEnd(&z);
+	return rc;
+}
+
+/*
+ * The newest version of pkg's binary in the repositories: download it,
+ * read usr/share/doc/<pkg>/changelog.Debian.gz out of it and record every
+ * CVE its entries name as fixed in that entry's version.
+ */
+static int one_changelog(const struct pl_pkg_ctx *c, struct pl_apt *apt, const char *name,
+			 const char *ecosystem, struct pl_vulndb *db, struct pl_vulndb_stats *st,
+			 struct pl_err *err)
+{
+	const struct pl_apt_pkg *const *v;
+	struct pl_fetch_item it;
+	struct pl_vulndb_stats one = { 0 };
+	struct pl_deb_read_opts ro = { 0 };
+	struct pl_fstree *t = NULL;
+	struct pl_deb *deb = NULL;
+	struct pl_buf path = PL_BUF_INIT, text = PL_BUF_INIT;
+	const struct pl_fsmeta *m;
+	char *url = NULL, *canon = NULL, *gz = NULL;
+	size_t n = 0, gzlen = 0;
+	int fd = -1, rc;
+
+	v = pl_apt_lookup(apt, name, &n);
+	if (n == 0)
+		return 0;
+	url = pl_apt_pkg_url(apt, v[0]);
+	if (!url)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	memset(&it, 0, sizeof(it));
+	it.url = url;
+	it.sha256 = v[0]->sha256;
+	it.size = v[0]->size;
+	it.what = v[0]->filename;
+	rc = pl_fetch_batch(c->fetch, &it, 1, err);
+	if (rc == 0)
+		rc = pl_cas_open_read(c->content, it.digest, &fd, err);
+	if (rc == 0)
+		rc = pl_fstree_new(&t, err);
+	if (rc == 0) {
+		ro.what = v[0]->filename;
+		ro.unpack = true;
+		rc = pl_deb_read(fd, t, c->content, &ro, &deb, err);
+	}
+	if (rc == 0)
+		rc = pl_buf_addf(&path, err, "usr/share/doc/%s/changelog.Debian.gz", name);
+	/* the doc directory is often a link to a sibling package's */
+	if (rc == 0 && pl_fstree_resolve(t, path.data, true, false, &canon, NULL) == 0 &&
+	    (m = pl_fstree_get(t, canon)) && m->type == PL_FT_REG) {
+		rc = pl_cas_read(c->content, m->digest, CHANGELOG_MAX, &gz, &gzlen, err);
+		if (rc == 0)
+			rc = gunzip(gz, gzlen, path.data, &text, err);
+		if (rc == 0)
+			rc = pl_vulndb_import_changelog(db, ecosystem, url, text.data ? text.data : "",
+							text.len, &one, err);
+		/* each import starts its own counts */
+		st->records += one.records;
+		st->unchanged += one.unchanged;
+		st->skipped += one.skipped;
+	} else if (rc == 0) {
+		pl_log_info("%s has no %s", v[0]->filename, path.data);
+	}
+	if (fd >= 0)
+		close(fd);
+	pl_deb_free(deb);
+	pl_fstree_free(t);
+	pl_buf_release(&path);
+	pl_buf_release(&text);
+	free(canon);
+	free(gz);
+	free(url);
+	return rc;
+}
+
+int pl_packages_changelogs(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
+			   const struct pl_locks *locks, struct pl_vulndb *db,
+			   struct pl_vulndb_stats *st, struct pl_err *err)
+{
+	int rc = 0;
+
+	for (size_t k = 0; rc == 0 && k < locks->n; k++) {
+		const struct pl_apt_lock *lock = locks->locks[k];
+		struct pl_apt *apt = NULL;
+		const char *rel = NULL;
+		char eco[64];
+
+		rc = open_apt(c, r, lock->arch, &apt, err);
+		for (size_t i = 0; rc == 0 && !rel && i < pl_apt_nrepos(apt); i++) {
+			const struct pl_apt_release *re = pl_apt_repo(apt, i)->release;
+
+			if (re && re->codename)
+				rel = pl_debian_release(re->codename);
+		}
+		if (rc == 0 && !rel)
+			rc = pl_err_set(err, PL_EINVAL,
+					"%s: no Debian release named by the repositories' Release "
+					"files",
+					r->file);
+		if (rc == 0)
+			snprintf(eco, sizeof(eco), "debian:%s", rel);
+		/* one changelog per source package: its first binary in the lock */
+		for (size_t i = 0; rc == 0 && i < lock->npkgs; i++) {
+			bool seen = false;
+
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = !strcmp(lock->pkgs[j].source, lock->pkgs[i].source);
+			if (!seen)
+				rc = one_changelog(c, apt, lock->pkgs[i].name, eco, db, st, err);
+		}
+		pl_apt_free(apt);
+	}
 	return rc;
 }

@@ -116,6 +116,46 @@ out:
 	return rc;
 }
 
+/* The changelog fallback for every recipe that installs packages. */
+static int update_changelogs(struct pl_source *src, struct pl_cas *cache, struct pl_fetch *f,
+			     const struct pl_vuln_opts *o, struct pl_vulndb *db,
+			     struct pl_vulndb_stats *st, struct pl_err *err)
+{
+	struct pl_oci_strv names = { 0 };
+	struct pl_pkg_ctx pc;
+	int rc;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.src = src;
+	pc.content = cache;
+	pc.fetch = f;
+	pc.cache_dir = o->src.cache_dir;
+	pc.offline = o->offline;
+	pc.epoch = src->commit.time;
+	rc = pl_source_recipe_names(src, &names, err);
+	for (size_t i = 0; rc == 0 && i < names.n; i++) {
+		struct pl_recipe *r = NULL;
+		struct pl_locks locks = { 0 };
+		struct pl_vulndb_stats s = { 0 };
+
+		rc = pl_source_load_recipe(src, names.v[i], &r, err);
+		if (rc == 0 && pl_recipe_has_packages(r)) {
+			rc = pl_packages_locks(&pc, r, false, &locks, err);
+			if (rc == 0)
+				rc = pl_packages_changelogs(&pc, r, &locks, db, &s, err);
+			if (rc == 0) {
+				add_stats(st, &s);
+				pl_log_info("%s: %llu changelog statements", r->file,
+					    (unsigned long long)s.records);
+			}
+		}
+		pl_locks_release(&locks);
+		pl_recipe_free(r);
+	}
+	pl_oci_strv_release(&names);
+	return rc;
+}
+
 int pl_vuln_update(const struct pl_vuln_opts *o, struct pl_vuln_result *res, struct pl_err *err)
 {
 	struct pl_fetch_opts fo = { 0 };
@@ -131,10 +171,11 @@ int pl_vuln_update(const struct pl_vuln_opts *o, struct pl_vuln_result *res, str
 	rc = pl_source_open(&src, &o->src, NULL, err);
 	if (rc < 0)
 		return rc;
-	if (src.settings->vulndb.nfeeds == 0) {
+	if (src.settings->vulndb.nfeeds == 0 && !o->changelogs) {
 		rc = pl_err_set(err, PL_EINVAL,
 				"plinth.yaml lists no vulnerability feeds (vulndb: feeds:); import "
-				"files with plinth vulndb import");
+				"files with plinth vulndb import, or read the repositories' "
+				"changelogs with --changelogs");
 		goto out;
 	}
 	rc = pl_vuln_db_path(o, &src, &path, err);
@@ -156,6 +197,8 @@ int pl_vuln_update(const struct pl_vuln_opts *o, struct pl_vuln_result *res, str
 		if (rc == 0)
 			add_stats(&res->stats, &st);
 	}
+	if (rc == 0 && o->changelogs)
+		rc = update_changelogs(&src, cache, f, o, db, &res->stats, err);
 	if (rc == 0)
 		rc = pl_vulndb_snapshot(db, res->snapshot, err);
 out:
