@@ -61,6 +61,7 @@ struct pl_built_image {
 	size_t ignored;
 	char db_digest[PL_DIGEST_SIZE];
 	char *report_json;             /* the last platform's report (JSON), or NULL */
+	char *sbom_json;               /* the last platform's SPDX SBOM, or NULL */
 };
 
 struct pl_build_result {

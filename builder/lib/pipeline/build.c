@@ -573,6 +573,19 @@ static int scan_gate(struct build_ctx *b, const struct pl_recipe *r,
 	rc = pl_scan_inventory_tree(merged, b->content, &inv, err);
 	if (rc < 0)
 		goto out;
+	if (inv->kind != PL_INV_NONE) {
+		/* the SBOM: the image's packages, for the build result and its attestations */
+		struct pl_sbom_opts so = { 0 };
+
+		so.name = r->name;
+		so.created = b->epoch;
+		so.tool = "plinth-" PL_VERSION;
+		rc = pl_sbom_spdx(inv, &so, &json, err);
+		if (rc < 0)
+			goto out;
+		free(img->sbom_json);
+		img->sbom_json = pl_buf_detach(&json, NULL);
+	}
 	if (inv->kind == PL_INV_NONE) {
 		img->not_scanned = "no package database in the image";
 		goto out;
@@ -935,6 +948,7 @@ void pl_build_result_release(struct pl_build_result *res)
 		free(img->name);
 		free(img->recipe_file);
 		free(img->report_json);
+		free(img->sbom_json);
 		pl_oci_desc_release(&img->desc);
 		pl_oci_strv_release(&img->refs);
 		pl_oci_strv_release(&img->platforms);
@@ -982,6 +996,10 @@ static json_t *scan_json(const struct pl_built_image *img)
 	if (img->report_json && pl_json_load(img->report_json, strlen(img->report_json),
 					     "report", &rep, NULL) == 0)
 		json_object_set_new(o, "report", rep);
+	rep = NULL;
+	if (img->sbom_json &&
+	    pl_json_load(img->sbom_json, strlen(img->sbom_json), "sbom", &rep, NULL) == 0)
+		json_object_set_new(o, "sbom", rep);
 	return o;
 }
 
