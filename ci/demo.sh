@@ -13,12 +13,18 @@ fi
 echo "== plinth lint (recipes, patches and plinth.yaml at HEAD)"
 "$PLINTH" lint
 echo
+echo "== plinth vulndb update --changelogs (CVEs the Debian mirror's changelogs name as fixed)"
+"$PLINTH" vulndb update --changelogs
+echo
 echo "== plinth build --all --out oci:$OUT --check-reproducible"
 "$PLINTH" build --all --out "oci:$OUT" --check-reproducible
 echo
 first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"])' "$OUT/index.json")
 echo "== plinth inspect oci:$OUT:$first"
 "$PLINTH" inspect "oci:$OUT:$first"
+echo
+echo "== plinth scan oci:$OUT:debian-busybox:12"
+"$PLINTH" scan "oci:$OUT:debian-busybox:12" | head -n 30
 echo
 echo "== skopeo inspect oci:$OUT:$first"
 skopeo inspect "oci:$OUT:$first" | head -n 20
