@@ -154,6 +154,15 @@ grep -q "policy" "$T/b.err" && grep -q "CVE-2099-0001" "$T/b.err" || { cat "$T/b
 [ -z "$(ls "$T/out/blobs/sha256" 2>/dev/null)" ] || fail "a refused image wrote blobs"
 ok "build refused by the policy (exit 3), nothing tagged"
 
+cp "$R/recipes/app.yaml" "$T/app.yaml.keep"
+printf 'policy: {fail_on: high, ignore: [CVE-2099-0001]}\n' >>"$R/recipes/app.yaml"
+commit "$R" "policy ignore"
+$PLINTH build --out "oci:$T/outp" app >"$T/bp.out" 2>"$T/bp.err" || { cat "$T/bp.err"; fail "build with the recipe policy's ignore list"; }
+grep -q "1 ignored" "$T/bp.out" || { cat "$T/bp.out"; fail "policy ignore not counted"; }
+cp "$T/app.yaml.keep" "$R/recipes/app.yaml"
+commit "$R" "no policy ignore"
+ok "the recipe policy's ignore list"
+
 cat >"$R/.plinthignore.yaml" <<'YAML'
 - {id: CVE-2099-0001, package: hello, reason: "fixed by the app's own config", expires: 2999-01-01}
 - {id: CVE-2099-0002, reason: "expired entry", expires: 2000-01-01}

@@ -547,6 +547,29 @@ static int put_json_doc(struct build_ctx *b, json_t *j, const char *mt, struct p
 	return rc;
 }
 
+/* The policy's own `ignore:` ids, applied like ignore-file entries without expiry. */
+static int policy_ignores(struct pl_report *rep, const struct pl_recipe_policy *pol,
+			  struct pl_err *err)
+{
+	struct pl_ignores ig;
+	int rc;
+
+	memset(&ig, 0, sizeof(ig));
+	ig.file = pol->mark.file;
+	ig.v = calloc(pol->ignore.n, sizeof(*ig.v));
+	if (!ig.v)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	ig.n = pol->ignore.n;
+	for (size_t i = 0; i < ig.n; i++) {
+		ig.v[i].mark = pol->ignore.marks[i];
+		ig.v[i].id = pol->ignore.v[i];
+		ig.v[i].reason = (char *)"listed in the policy's ignore";
+	}
+	rc = pl_report_apply_ignores(rep, &ig, "0000-01-01", err);
+	free(ig.v);
+	return rc;
+}
+
 /*
  * The gate: scan the assembled filesystem and refuse the image before any
  * layer is written when the policy is not met. An image without a package
@@ -597,6 +620,8 @@ static int scan_gate(struct build_ctx *b, const struct pl_recipe *r,
 		goto out;
 	}
 	rc = pl_scan_inventory(b->src, &g, inv, r->name, NULL, &rep, err);
+	if (rc == 0 && pol->ignore.n)
+		rc = policy_ignores(rep, pol, err);
 	if (rc < 0)
 		goto out;
 	img->scanned = true;
