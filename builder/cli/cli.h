@@ -25,8 +25,13 @@ int cmd_lock(int argc, char **argv);
 int cmd_vulndb(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
+int cmd_patch(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+
+struct pl_build_result;
+/* Print a build result: a line per ref with its digest, patches and scan summary. */
+void cli_print_build(const struct pl_build_result *res);
 
 /* Look up a command by name; NULL when unknown. */
 const struct pl_cmd *cli_find(const char *name);

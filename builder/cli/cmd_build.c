@@ -69,7 +69,7 @@ static void print_scan(const struct pl_built_image *img)
 	printf(" (database %.19s)\n", img->db_digest);
 }
 
-static void print_human(const struct pl_build_result *res)
+void cli_print_build(const struct pl_build_result *res)
 {
 	for (size_t i = 0; i < res->n; i++) {
 		const struct pl_built_image *img = &res->images[i];
@@ -77,6 +77,10 @@ static void print_human(const struct pl_build_result *res)
 		for (size_t k = 0; k < img->refs.n; k++)
 			printf("oci:%s:%s %s%s\n", res->out_dir, img->refs.v[k], img->desc.digest,
 			       img->reproducible ? " (reproducible)" : "");
+		if (img->refs.n && img->patch_ids)
+			printf("  %s: patches %s%s%s\n", img->name, img->patch_ids,
+			       img->patch_closed ? "; CVEs closed " : "",
+			       img->patch_closed ? img->patch_closed : "");
 		if (img->refs.n)
 			print_scan(img);
 	}
@@ -169,7 +173,7 @@ int cmd_build(int argc, char **argv)
 		json_decref(j);
 		pl_buf_release(&b);
 	} else {
-		print_human(&res);
+		cli_print_build(&res);
 	}
 	pl_build_result_release(&res);
 	free(cache);

@@ -41,7 +41,14 @@ struct pl_build_opts {
 	bool update_lock;              /* resolve packages afresh, ignoring the lock file */
 	const char *db_path;           /* vulnerability database; NULL = plinth.yaml's */
 	const char *today;             /* "YYYY-MM-DD" for ignore expiry; NULL = never */
+	/* plinth patch: a recipe made on the spot instead of recipes/<name>.yaml */
+	const char *adhoc_recipe;      /* YAML text, or NULL */
+	const char *out_ref;           /* the ref to tag instead of NAME:TAG, or NULL */
+	const char *const *patch_ids;  /* only these patches (npatch_ids > 0) */
+	size_t npatch_ids;
 };
+
+
 
 /* One image a build wrote. */
 struct pl_built_image {
@@ -62,6 +69,12 @@ struct pl_built_image {
 	char db_digest[PL_DIGEST_SIZE];
 	char *report_json;             /* the last platform's report (JSON), or NULL */
 	char *sbom_json;               /* the last platform's SPDX SBOM, or NULL */
+	/* the patch stage (last platform) */
+	char *patch_ids;               /* "PL-1,PL-2" applied, or NULL */
+	char *patch_record;            /* JSON record of what each patch did, or NULL */
+	char *patch_closed;            /* JSON {"PL-1": ["CVE-a"]}: CVEs each patch closed */
+	bool patched_scan;             /* before_sev is the scan before patching */
+	size_t before_sev[7];
 };
 
 struct pl_build_result {
@@ -82,6 +95,22 @@ struct pl_build_result {
  */
 int pl_build(const struct pl_build_opts *o, struct pl_build_result *res, struct pl_err *err);
 void pl_build_result_release(struct pl_build_result *res);
+
+struct pl_patch_image_opts {
+	struct pl_build_opts build;    /* src, out_dir, epoch, db, ... */
+	const char *target;            /* oci:DIR:REF of the image to patch */
+	const char *out_ref;           /* ref name in build.out_dir */
+	const char *arch;              /* Debian architecture; NULL = amd64 */
+};
+
+/*
+ * plinth patch: the central patches that match target applied as one patch
+ * layer on its unchanged layers (replacing a patch layer Plinth added
+ * before), scanned and gated like a build, tagged out_ref in the output
+ * layout. The result has one image.
+ */
+int pl_patch_image(const struct pl_patch_image_opts *o, struct pl_build_result *res,
+		   struct pl_err *err);
 
 /* The build result as JSON (caller owns *out). */
 int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct pl_err *err);

@@ -27,6 +27,8 @@ mkdeb() {
 		[ -n "$extra" ] && printf '%s\n' "$extra"
 		echo "Description: test package $name"
 	} >"$d/DEBIAN/control"
+	# MKDEB_SETUID names a file to ship setuid (mode 4755)
+	[ -n "${MKDEB_SETUID:-}" ] && chmod 4755 "$d/$MKDEB_SETUID"
 	(cd "$d" && find . -path ./DEBIAN -prune -o -type f -print | sed 's|^\./||' | sort |
 		xargs -r md5sum >DEBIAN/md5sums)
 	mkdir -p "$out"

@@ -21,6 +21,33 @@ void pl_base_release(struct pl_base *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/*
+ * A Plinth-patched base: its top layer is the patch layer, which the new
+ * patch layer replaces rather than stacks on. Drop it, its diff_id and its
+ * history entry.
+ */
+static void drop_patch_layer(struct pl_base *b)
+{
+	struct pl_oci_config *c = &b->config;
+
+	pl_oci_desc_release(&b->manifest.layers[--b->manifest.n_layers]);
+	free(c->diff_ids.v[--c->diff_ids.n]);
+	c->diff_ids.v[c->diff_ids.n] = NULL;
+	for (size_t i = c->n_history; i-- > 0;) {
+		if (!c->history[i].empty_layer) {
+			if (c->history[i].created_by &&
+			    !strncmp(c->history[i].created_by, "plinth: patches", 15)) {
+				pl_oci_history_release(&c->history[i]);
+				memmove(&c->history[i], &c->history[i + 1],
+					(c->n_history - i - 1) * sizeof(*c->history));
+				c->n_history--;
+			}
+			break;
+		}
+	}
+	b->repatched = true;
+}
+
 static bool platform_matches(const struct pl_oci_platform *p, const char *arch,
 			     const char *variant)
 {
@@ -135,6 +162,9 @@ int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char 
 				arch);
 		goto out;
 	}
+	if (pl_oci_map_get(&out->manifest.annotations, "dev.plinth.patches") &&
+	    out->manifest.n_layers > 0 && out->config.diff_ids.n == out->manifest.n_layers)
+		drop_patch_layer(out);
 	if (out->config.diff_ids.n != out->manifest.n_layers) {
 		rc = pl_err_set(err, PL_EINVAL, "base '%s': config has %zu diff_ids for %zu layers",
 				ref, out->config.diff_ids.n, out->manifest.n_layers);

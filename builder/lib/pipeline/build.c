@@ -12,6 +12,7 @@
 #include "lib/apt.h"
 #include "lib/fetch.h"
 #include "lib/layer.h"
+#include "lib/patch.h"
 #include "lib/scan.h"
 #include "lib/pipeline/internal.h"
 #include "util/buf.h"
@@ -21,6 +22,7 @@
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define ANN_RECIPE "dev.plinth.recipe"
+#define ANN_PATCHES "dev.plinth.patches" /* the top layer is Plinth's patch layer */
 
 struct build_ctx {
 	const struct pl_build_opts *o;
@@ -154,6 +156,16 @@ static int add_base_layers(struct image_layers *il, const struct pl_base *base,
 	il->nhist_base = c->n_history;
 	il->hist_base = c->history;
 	return rc;
+}
+
+static int ensure_fetch(struct build_ctx *b, struct pl_err *err)
+{
+	struct pl_fetch_opts fo = { 0 };
+
+	if (b->fetch)
+		return 0;
+	fo.offline = b->o->offline;
+	return pl_fetch_new(&b->fetch, b->content, &fo, err);
 }
 
 static void pkg_ctx(struct build_ctx *b, struct pl_pkg_ctx *pc)
@@ -576,16 +588,52 @@ static int policy_ignores(struct pl_report *rep, const struct pl_recipe_policy *
  * database, or a build without a vulnerability database, is not scanned
  * (and says so).
  */
+static int scan_counts(struct build_ctx *b, const struct pl_recipe *r,
+		       const struct pl_scan_gate_opts *g, const struct pl_fstree *t,
+		       struct pl_report **out, struct pl_err *err)
+{
+	struct pl_inventory *inv = NULL;
+	int rc = pl_scan_inventory_tree(t, b->content, &inv, err);
+
+	if (rc == 0)
+		rc = pl_scan_inventory(b->src, g, inv, r->name, NULL, out, err);
+	pl_inventory_free(inv);
+	return rc;
+}
+
+/* The CVEs of p found before patching and gone after: what the patch closed. */
+static int closed_by(const struct pl_patchdef *p, const struct pl_report *before,
+		     const struct pl_report *after, json_t *out, struct pl_err *err)
+{
+	json_t *list = json_array();
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && list && i < p->cves.n; i++) {
+		bool was = false, is = false;
+
+		for (size_t k = 0; k < before->n; k++)
+			was |= !strcmp(before->v[k].cve, p->cves.v[i]);
+		for (size_t k = 0; k < after->n; k++)
+			is |= !strcmp(after->v[k].cve, p->cves.v[i]);
+		if (was && !is)
+			rc = pl_json_append_new(list, json_string(p->cves.v[i]), err);
+	}
+	if (rc == 0)
+		return pl_json_set_new(out, p->id, list, err);
+	json_decref(list);
+	return rc;
+}
+
 static int scan_gate(struct build_ctx *b, const struct pl_recipe *r,
-		     const struct pl_fstree *merged, struct pl_built_image *img,
-		     struct pl_err *err)
+		     const struct pl_fstree *before, const struct pl_fstree *merged,
+		     const struct pl_patched *pd, struct pl_built_image *img, struct pl_err *err)
 {
 	const struct pl_recipe_policy *pol =
 	    r->policy.fail_on_set ? &r->policy : &b->src->settings->policy;
 	struct pl_scan_gate_opts g = { 0 };
 	struct pl_inventory *inv = NULL;
-	struct pl_report *rep = NULL;
-	struct pl_buf json = PL_BUF_INIT;
+	struct pl_report *rep = NULL, *prev = NULL;
+	struct pl_buf json = PL_BUF_INIT, closed = PL_BUF_INIT;
 	struct stat st;
 	int rc;
 
@@ -622,9 +670,31 @@ static int scan_gate(struct build_ctx *b, const struct pl_recipe *r,
 	rc = pl_scan_inventory(b->src, &g, inv, r->name, NULL, &rep, err);
 	if (rc == 0 && pol->ignore.n)
 		rc = policy_ignores(rep, pol, err);
+	/* findings before the patches, and the CVEs each patch closed */
+	if (rc == 0 && before)
+		rc = scan_counts(b, r, &g, before, &prev, err);
+	if (rc == 0 && before && pol->ignore.n)
+		rc = policy_ignores(prev, pol, err);
+	for (size_t i = 0; rc == 0 && prev && i < PL_SEV_COUNT && i < 7; i++)
+		img->before_sev[i] += prev->by_sev[i];
+	if (rc == 0 && prev && pd && pd->n) {
+		json_t *cj = json_object();
+
+		rc = cj ? 0 : pl_err_set(err, PL_ENOMEM, "out of memory");
+		for (size_t i = 0; rc == 0 && i < pd->n; i++)
+			rc = closed_by(pd->v[i].p, prev, rep, cj, err);
+		if (rc == 0)
+			rc = pl_json_dump(cj, &closed, err);
+		json_decref(cj);
+		if (rc == 0) {
+			free(img->patch_closed);
+			img->patch_closed = pl_buf_detach(&closed, NULL);
+		}
+	}
 	if (rc < 0)
 		goto out;
 	img->scanned = true;
+	img->patched_scan = before != NULL;
 	for (size_t i = 0; i < PL_SEV_COUNT && i < 7; i++)
 		img->by_sev[i] += rep->by_sev[i];
 	for (size_t i = 0; i < PL_FSTATE_COUNT && i < 4; i++)
@@ -645,19 +715,65 @@ static int scan_gate(struct build_ctx *b, const struct pl_recipe *r,
 	}
 out:
 	pl_buf_release(&json);
+	pl_buf_release(&closed);
 	pl_report_free(rep);
+	pl_report_free(prev);
 	pl_inventory_free(inv);
+	return rc;
+}
+
+/*
+ * Apply the matching central patches to the assembled image: one patch
+ * layer on top (queued), its history entry, the ids for the annotation and
+ * the record for the build result.
+ */
+static int patch_stage(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
+		       const struct pl_patchset *ps, const struct pl_fstree *merged,
+		       struct image_layers *il, struct pl_fstree **patched, struct pl_patched *pd,
+		       struct pl_built_image *img, struct pl_err *err)
+{
+	struct pl_buf ids = PL_BUF_INIT, by = PL_BUF_INIT, rec = PL_BUF_INIT;
+	struct pl_pkg_ctx pc;
+	int rc = ensure_fetch(b, err);
+
+	if (rc < 0)
+		return rc;
+	pkg_ctx(b, &pc);
+	rc = pl_patch_tree(&pc, r, r->name, &r->config.labels, deb_arch, ps, merged, patched, pd,
+			   err);
+	if (rc < 0 || pd->n == 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < pd->n; i++)
+		rc = pl_buf_addf(&ids, err, "%s%s", i ? "," : "", pd->v[i].p->id);
+	if (rc == 0)
+		rc = pl_buf_addf(&by, err, "plinth: patches %s", ids.data);
+	if (rc == 0 && pl_fstree_count(pd->layer) > 0) {
+		rc = queue_layer(il, pd->layer, by.data, NULL, err);
+		pd->layer = NULL;
+	}
+	if (rc == 0)
+		rc = pl_patch_record_dump(pd->v, pd->n, &rec, err);
+	if (rc == 0) {
+		free(img->patch_ids);
+		free(img->patch_record);
+		img->patch_ids = pl_buf_detach(&ids, NULL);
+		img->patch_record = pl_buf_detach(&rec, NULL);
+	}
+	pl_buf_release(&ids);
+	pl_buf_release(&by);
+	pl_buf_release(&rec);
 	return rc;
 }
 
 /* Build the recipe for one architecture: layers, config, manifest. */
 static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const char *deb_arch,
-			  const struct pl_locks *locks, struct pl_oci_desc *out,
-			  struct pl_built_image *img, struct pl_err *err)
+			  const struct pl_locks *locks, const struct pl_patchset *ps,
+			  struct pl_oci_desc *out, struct pl_built_image *img, struct pl_err *err)
 {
 	struct image_layers layers;
 	struct image_layers *il = &layers;
-	struct pl_fstree *merged = NULL;
+	struct pl_fstree *merged = NULL, *patched = NULL;
+	struct pl_patched pd;
 	struct pl_base base;
 	struct pl_oci_config cfg;
 	struct pl_oci_manifest man;
@@ -667,6 +783,7 @@ static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const 
 
 	memset(&layers, 0, sizeof(layers));
 	memset(&base, 0, sizeof(base));
+	memset(&pd, 0, sizeof(pd));
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&man, 0, sizeof(man));
 	memset(out, 0, sizeof(*out));
@@ -674,8 +791,11 @@ static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const 
 		return pl_err_set(err, PL_EINVAL, PL_MARK_FMT ": unknown architecture '%s'",
 				  PL_MARK_ARGS(r->architectures.mark), deb_arch);
 	rc = build_layers(b, r, deb_arch, arch, variant, locks, il, &base, &merged, err);
+	if (rc == 0 && ps->n)
+		rc = patch_stage(b, r, deb_arch, ps, merged, il, &patched, &pd, img, err);
 	if (rc == 0)
-		rc = scan_gate(b, r, merged, img, err);
+		rc = scan_gate(b, r, patched ? merged : NULL, patched ? patched : merged, &pd, img,
+			       err);
 	if (rc == 0)
 		rc = write_layers(b, il, err);
 	if (rc < 0)
@@ -703,6 +823,8 @@ static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const 
 		rc = pl_oci_map_set(&man.annotations, PL_ANN_BASE_NAME, base.ref, err);
 	if (rc == 0 && base.ref)
 		rc = pl_oci_map_set(&man.annotations, PL_ANN_BASE_DIGEST, base.digest, err);
+	if (rc == 0 && img->patch_ids)
+		rc = pl_oci_map_set(&man.annotations, ANN_PATCHES, img->patch_ids, err);
 	if (rc == 0)
 		rc = pl_oci_manifest_to_json(&man, &j, err);
 	if (rc == 0)
@@ -722,6 +844,8 @@ out:
 	image_layers_release(il);
 	pl_base_release(&base);
 	pl_fstree_free(merged);
+	pl_fstree_free(patched);
+	pl_patched_release(&pd);
 	return rc;
 }
 
@@ -738,28 +862,24 @@ static int platform_name(const struct pl_oci_desc *d, struct pl_oci_strv *v, str
 	return rc;
 }
 
-static int ensure_fetch(struct build_ctx *b, struct pl_err *err)
-{
-	struct pl_fetch_opts fo = { 0 };
-
-	if (b->fetch)
-		return 0;
-	fo.offline = b->o->offline;
-	return pl_fetch_new(&b->fetch, b->content, &fo, err);
-}
 
 static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_image *img,
 			struct pl_err *err)
 {
 	struct pl_recipe *r = NULL;
 	struct pl_locks locks = { 0 };
+	struct pl_patchset ps = { 0 };
 	struct pl_oci_index ix;
 	struct pl_buf ref = PL_BUF_INIT;
 	json_t *j = NULL;
 	int rc;
 
 	memset(&ix, 0, sizeof(ix));
-	rc = pl_source_load_recipe(b->src, name, &r, err);
+	if (b->o->adhoc_recipe)
+		rc = pl_recipe_parse(b->o->adhoc_recipe, strlen(b->o->adhoc_recipe),
+				     "(plinth patch)", &r, err);
+	else
+		rc = pl_source_load_recipe(b->src, name, &r, err);
 	if (rc == 0 && pl_recipe_has_packages(r)) {
 		struct pl_pkg_ctx pc;
 
@@ -768,6 +888,8 @@ static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_i
 		if (rc == 0)
 			rc = pl_packages_locks(&pc, r, b->o->update_lock, &locks, err);
 	}
+	if (rc == 0)
+		rc = pl_patchset_load(b->src, r, b->o->patch_ids, b->o->npatch_ids, &ps, err);
 	if (rc < 0)
 		goto out;
 	img->name = strdup(r->name);
@@ -783,8 +905,8 @@ static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_i
 		goto out;
 	}
 	for (size_t i = 0; rc == 0 && i < r->architectures.n; i++) {
-		rc = build_platform(b, r, r->architectures.v[i], &locks, &ix.manifests[i], img,
-				    err);
+		rc = build_platform(b, r, r->architectures.v[i], &locks, &ps, &ix.manifests[i],
+				    img, err);
 		ix.n_manifests = i + 1;
 		if (rc == 0)
 			rc = platform_name(&ix.manifests[i], &img->platforms, err);
@@ -803,7 +925,11 @@ static int build_recipe(struct build_ctx *b, const char *name, struct pl_built_i
 	}
 	for (size_t i = 0; rc == 0 && i < r->tags.n; i++) {
 		pl_buf_reset(&ref);
-		rc = pl_buf_addf(&ref, err, "%s:%s", r->name, r->tags.v[i]);
+		/* plinth patch names its output ref itself */
+		if (b->o->out_ref)
+			rc = pl_buf_adds(&ref, b->o->out_ref, err);
+		else
+			rc = pl_buf_addf(&ref, err, "%s:%s", r->name, r->tags.v[i]);
 		if (rc == 0)
 			rc = pl_oci_layout_tag(b->layout, ref.data, &img->desc, err);
 		if (rc == 0)
@@ -815,6 +941,7 @@ out:
 	pl_buf_release(&ref);
 	pl_oci_index_release(&ix);
 	pl_locks_release(&locks);
+	pl_patchset_release(&ps);
 	pl_recipe_free(r);
 	return rc;
 }
@@ -974,6 +1101,9 @@ void pl_build_result_release(struct pl_build_result *res)
 		free(img->recipe_file);
 		free(img->report_json);
 		free(img->sbom_json);
+		free(img->patch_ids);
+		free(img->patch_record);
+		free(img->patch_closed);
 		pl_oci_desc_release(&img->desc);
 		pl_oci_strv_release(&img->refs);
 		pl_oci_strv_release(&img->platforms);
@@ -991,6 +1121,39 @@ static json_t *strv_json(const struct pl_oci_strv *s)
 	for (size_t i = 0; a && i < s->n; i++)
 		json_array_append_new(a, json_string(s->v[i]));
 	return a;
+}
+
+/* {"applied": "PL-1,PL-2", "record": [...], "closed": {id: [CVE...]}, "findings_before": {...}} */
+static json_t *patches_json(const struct pl_built_image *img)
+{
+	json_t *o = json_object(), *rec = NULL, *closed = json_object(), *before = json_object();
+	const char *p = img->patch_closed;
+
+	if (!o || !closed || !before) {
+		json_decref(o);
+		json_decref(closed);
+		json_decref(before);
+		return NULL;
+	}
+	json_object_set_new(o, "applied", json_string(img->patch_ids));
+	if (img->patch_record &&
+	    pl_json_load(img->patch_record, strlen(img->patch_record), "record", &rec, NULL) == 0)
+		json_object_set_new(o, "record", rec);
+	if (p) {
+		json_decref(closed);
+		if (pl_json_load(p, strlen(p), "closed", &closed, NULL) < 0)
+			closed = json_object();
+	}
+	json_object_set_new(o, "closed", closed);
+	if (img->patched_scan) {
+		for (int i = 0; i < PL_SEV_COUNT; i++)
+			json_object_set_new(before, pl_sev_name((enum pl_sev)i),
+					    json_integer((json_int_t)img->before_sev[i]));
+		json_object_set_new(o, "findings_before", before);
+	} else {
+		json_decref(before);
+	}
+	return o;
 }
 
 /* {"scanned", "why_not", "database", "severity": {...}, "state": {...}, "ignored", "report"} */
@@ -1079,6 +1242,8 @@ int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct
 					     err);
 		if (rc == 0)
 			rc = pl_json_set_new(o, "scan", scan_json(img), err);
+		if (rc == 0 && img->patch_ids)
+			rc = pl_json_set_new(o, "patches", patches_json(img), err);
 	}
 	if (rc < 0) {
 		json_decref(j);

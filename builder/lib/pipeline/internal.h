@@ -75,6 +75,7 @@ struct pl_base {
 	char digest[PL_DIGEST_SIZE];    /* its manifest for this platform */
 	struct pl_oci_manifest manifest;
 	struct pl_oci_config config;
+	bool repatched; /* its Plinth patch layer was dropped, to be replaced */
 };
 
 /*
@@ -129,6 +130,15 @@ int pl_packages_resolve(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 int pl_packages_locks(const struct pl_pkg_ctx *c, const struct pl_recipe *r, bool update,
 		      struct pl_locks *out, struct pl_err *err);
 
+/*
+ * Open the plinth.yaml repositories names (marks say where each was named)
+ * for arch, keyrings read from the commit.
+ */
+struct pl_apt;
+int pl_open_repos(const struct pl_pkg_ctx *c, const char *const *names,
+		  const struct pl_mark *marks, size_t n, const char *arch, struct pl_apt **out,
+		  struct pl_err *err);
+
 /* True when the recipe or one of its layers names packages. */
 bool pl_recipe_has_packages(const struct pl_recipe *r);
 
@@ -172,6 +182,45 @@ int pl_scan_inventory(struct pl_source *src, const struct pl_scan_gate_opts *g,
 int pl_packages_changelogs(const struct pl_pkg_ctx *c, const struct pl_recipe *r,
 			   const struct pl_locks *locks, struct pl_vulndb *db,
 			   struct pl_vulndb_stats *st, struct pl_err *err);
+
+/* ---- patches (patches.c) ---- */
+
+/* The central patches a build considers, in application order. */
+struct pl_patchset {
+	struct pl_patchdef **v;
+	size_t n;
+};
+
+/*
+ * Load patches/<id>.yaml at the commit: minus plinth.yaml's exclusions, only
+ * those the recipe takes (r NULL: all), only the ids in only when nonly > 0;
+ * ordered by plinth.yaml's patches.order, then by id. A malformed patch is
+ * an error naming file:line:col.
+ */
+int pl_patchset_load(struct pl_source *src, const struct pl_recipe *r,
+		     const char *const *only, size_t nonly, struct pl_patchset *out,
+		     struct pl_err *err);
+void pl_patchset_release(struct pl_patchset *ps);
+
+struct pl_patch_applied;
+
+/* What the patch stage did to one platform's image. */
+struct pl_patched {
+	struct pl_patch_applied *v; /* the patches that matched, in order */
+	size_t n;
+	struct pl_fstree *layer;    /* the patch layer (diff tree), NULL when none matched */
+};
+
+/*
+ * Apply every patch of ps that matches the image in merged (by its dpkg
+ * database, recipe_name and labels) to a copy of merged: *patched is the
+ * patched tree (NULL when nothing matched), out the records and the layer.
+ */
+int pl_patch_tree(const struct pl_pkg_ctx *c, const struct pl_recipe *r, const char *recipe_name,
+		  const struct pl_recipe_map *labels, const char *deb_arch,
+		  const struct pl_patchset *ps, const struct pl_fstree *merged,
+		  struct pl_fstree **patched, struct pl_patched *out, struct pl_err *err);
+void pl_patched_release(struct pl_patched *pd);
 
 /* Recipe error prefix "file:line:col". */
 #define PL_MARK_FMT "%s:%d:%d"

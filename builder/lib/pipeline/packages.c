@@ -192,15 +192,14 @@ static const struct pl_mark *packages_mark(const struct pl_recipe *r)
 	return &r->packages.mark;
 }
 
-/* Open the recipe's repositories (keyrings read from the commit) for arch. */
-static int open_apt(const struct pl_pkg_ctx *c, const struct pl_recipe *r, const char *arch,
-		    struct pl_apt **out, struct pl_err *err)
+int pl_open_repos(const struct pl_pkg_ctx *c, const char *const *names,
+		  const struct pl_mark *marks, size_t n, const char *arch, struct pl_apt **out,
+		  struct pl_err *err)
 {
 	const struct pl_settings *s = c->src->settings;
 	struct pl_apt_source *src = NULL;
 	struct pl_apt_opts ao = { 0 };
 	char **keys = NULL;
-	size_t n = r->sources.n;
 	int rc = 0;
 
 	*out = NULL;
@@ -211,12 +210,12 @@ static int open_apt(const struct pl_pkg_ctx *c, const struct pl_recipe *r, const
 		goto out;
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const struct pl_settings_repo *repo = pl_settings_repo(s, r->sources.v[i]);
+		const struct pl_settings_repo *repo = pl_settings_repo(s, names[i]);
 
 		if (!repo) {
 			rc = pl_err_set(err, PL_EINVAL,
 					PL_MARK_FMT ": no repository '%s' in plinth.yaml",
-					PL_MARK_ARGS(r->sources.marks[i]), r->sources.v[i]);
+					PL_MARK_ARGS(marks[i]), names[i]);
 			break;
 		}
 		src[i].repo = repo;
@@ -240,6 +239,14 @@ out:
 	free(keys);
 	free(src);
 	return rc;
+}
+
+/* Open the recipe's repositories (keyrings read from the commit) for arch. */
+static int open_apt(const struct pl_pkg_ctx *c, const struct pl_recipe *r, const char *arch,
+		    struct pl_apt **out, struct pl_err *err)
+{
+	return pl_open_repos(c, (const char *const *)r->sources.v, r->sources.marks,
+			     r->sources.n, arch, out, err);
 }
 
 /* Resolve the recipe's packages for arch into a new lock. */
