@@ -69,6 +69,31 @@ static void print_scan(const struct pl_built_image *img)
 	printf(" (database %.19s)\n", img->db_digest);
 }
 
+/* "patches PL-1, PL-2; closed: PL-1 CVE-a CVE-b" */
+static void print_patches(const struct pl_built_image *img)
+{
+	json_t *closed = NULL, *list;
+	const char *id;
+	size_t i, n = 0;
+
+	printf("  %s: patches %s", img->name, img->patch_ids);
+	if (img->patch_closed &&
+	    pl_json_load(img->patch_closed, strlen(img->patch_closed), "closed", &closed, NULL) ==
+		    0) {
+		json_object_foreach(closed, id, list) {
+			json_t *c;
+
+			if (json_array_size(list) == 0)
+				continue;
+			printf("%s %s", n++ ? ";" : "; closed", id);
+			json_array_foreach(list, i, c)
+				printf(" %s", json_string_value(c));
+		}
+	}
+	printf("\n");
+	json_decref(closed);
+}
+
 void cli_print_build(const struct pl_build_result *res)
 {
 	for (size_t i = 0; i < res->n; i++) {
@@ -78,9 +103,7 @@ void cli_print_build(const struct pl_build_result *res)
 			printf("oci:%s:%s %s%s\n", res->out_dir, img->refs.v[k], img->desc.digest,
 			       img->reproducible ? " (reproducible)" : "");
 		if (img->refs.n && img->patch_ids)
-			printf("  %s: patches %s%s%s\n", img->name, img->patch_ids,
-			       img->patch_closed ? "; CVEs closed " : "",
-			       img->patch_closed ? img->patch_closed : "");
+			print_patches(img);
 		if (img->refs.n)
 			print_scan(img);
 	}

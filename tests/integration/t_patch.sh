@@ -117,7 +117,10 @@ RF="$T/u/rootfs"
 [ "$(cat "$RF/etc/hello.conf")" = "greeting=hello" ] || fail "diff not applied"
 dpkg-query --admindir="$RF/var/lib/dpkg" -W -f='${Package} ${Version}\n' | sort >"$T/q.txt"
 grep -qx "hello 2.1" "$T/q.txt" || { cat "$T/q.txt"; fail "dpkg-query does not show hello 2.1"; }
-ok "patched filesystem and dpkg database"
+$PLINTH scan --db "$T/vuln.db" --format json "oci:$T/p1:app:latest" >"$T/after.json" || fail "scan of the patched image"
+! grep -q "CVE-2099-0001" "$T/after.json" || fail "the patched image still reports CVE-2099-0001"
+$PLINTH scan --db "$T/vuln.db" --format json "oci:$T/plain:plain:latest" | grep -q "CVE-2099-0001" || fail "the unpatched image does not report CVE-2099-0001"
+ok "patched filesystem and dpkg database; the rescan no longer reports the CVE"
 
 $PLINTH build --out "oci:$T/p2" app >/dev/null 2>&1 || fail "second patched build"
 [ "$(digest_of "$T/p2" app:latest)" = "$(digest_of "$T/p1" app:latest)" ] || fail "patching is not reproducible"

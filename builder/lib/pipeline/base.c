@@ -117,8 +117,8 @@ static int apply_layer(const struct pl_assemble_ctx *c, struct pl_cas *dst,
 }
 
 int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char *arch,
-		   const char *variant, struct pl_cas *dst, struct pl_fstree *merged,
-		   struct pl_base *out, struct pl_err *err)
+		   const char *variant, struct pl_cas *dst, bool drop_patch,
+		   struct pl_fstree *merged, struct pl_base *out, struct pl_err *err)
 {
 	struct pl_ref r;
 	struct pl_oci_layout *l = NULL;
@@ -162,7 +162,7 @@ int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char 
 				arch);
 		goto out;
 	}
-	if (pl_oci_map_get(&out->manifest.annotations, "dev.plinth.patches") &&
+	if (drop_patch && pl_oci_map_get(&out->manifest.annotations, "dev.plinth.patches") &&
 	    out->manifest.n_layers > 0 && out->config.diff_ids.n == out->manifest.n_layers)
 		drop_patch_layer(out);
 	if (out->config.diff_ids.n != out->manifest.n_layers) {

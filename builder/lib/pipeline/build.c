@@ -275,7 +275,7 @@ static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const ch
 	rc = pl_fstree_new(&merged, err);
 	if (rc == 0 && r->base && strcmp(r->base, "scratch") != 0) {
 		rc = pl_base_import(&ac, r->base, arch, variant, pl_oci_layout_cas(b->layout),
-				    merged, base, err);
+				    true, merged, base, err);
 		if (rc < 0)
 			pl_err_wrap(err, PL_MARK_FMT, PL_MARK_ARGS(r->base_mark));
 		if (rc == 0)

@@ -81,11 +81,12 @@ struct pl_base {
 /*
  * Import the base ref for linux/arch[/variant]: copy its layer blobs into dst
  * unchanged (dst NULL: leave them where they are) and apply them to merged.
- * Only oci:PATH:REF for now.
+ * With drop_patch, the patch layer of an image Plinth patched is left out
+ * (the new patch layer replaces it). Only oci:PATH:REF for now.
  */
 int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char *arch,
-		   const char *variant, struct pl_cas *dst, struct pl_fstree *merged,
-		   struct pl_base *out, struct pl_err *err);
+		   const char *variant, struct pl_cas *dst, bool drop_patch,
+		   struct pl_fstree *merged, struct pl_base *out, struct pl_err *err);
 void pl_base_release(struct pl_base *b);
 
 /* ---- packages (packages.c) ---- */

@@ -102,8 +102,8 @@ static int image_inventory(const struct pl_scan_target_opts *o, struct pl_invent
 		rc = pl_fstree_new(&t, err);
 	}
 	if (rc == 0)
-		rc = pl_base_import(&ac, o->target, o->arch ? o->arch : "amd64", NULL, NULL, t,
-				    &base, err);
+		rc = pl_base_import(&ac, o->target, o->arch ? o->arch : "amd64", NULL, NULL, false,
+				    t, &base, err);
 	if (rc == 0) {
 		memcpy(digest, base.digest, PL_DIGEST_SIZE);
 		rc = pl_scan_inventory_tree(t, content, inv, err);
