@@ -8,8 +8,11 @@
 #include "cli/cli.h"
 #include "lib/oci.h"
 #include "lib/pipeline.h"
+#include "util/buf.h"
+#include "util/json.h"
 
-enum { OPT_REPO = 256, OPT_REF, OPT_OUT, OPT_PATCH, OPT_ARCH, OPT_CACHE, OPT_DB, OPT_OFFLINE };
+enum { OPT_REPO = 256, OPT_REF, OPT_OUT, OPT_PATCH, OPT_ARCH, OPT_CACHE, OPT_DB, OPT_OFFLINE,
+       OPT_PLAN, OPT_ALL, OPT_JSON };
 
 static const struct option options[] = {
 	{ "repo", required_argument, NULL, OPT_REPO },
@@ -20,8 +23,53 @@ static const struct option options[] = {
 	{ "cache", required_argument, NULL, OPT_CACHE },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "plan", no_argument, NULL, OPT_PLAN },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ NULL, 0, NULL, 0 },
 };
+
+static int run_plan(struct pl_source_opts *src, int n, char **names, bool offline, bool json)
+{
+	struct pl_err err = PL_ERR_INIT;
+	struct pl_buf b = PL_BUF_INIT;
+	char *cache = NULL;
+	json_t *plan = NULL, *img, *p, *a;
+	size_t i, k, m;
+	int ret = PL_EXIT_OK;
+
+	if (!src->cache_dir)
+		src->cache_dir = cache = cli_cache_dir();
+	if (pl_patch_plan(src, (const char *const *)names, (size_t)n, offline, &plan, &err) < 0) {
+		free(cache);
+		return cli_fail("patch", &err);
+	}
+	if (json) {
+		if (pl_json_dump_pretty(plan, &b, &err) < 0)
+			ret = cli_fail("patch", &err);
+		else
+			fputs(b.data, stdout);
+	} else {
+		json_array_foreach(plan, i, img) {
+			printf("%s:", json_string_value(json_object_get(img, "recipe")));
+			if (json_array_size(json_object_get(img, "patches")) == 0)
+				printf(" no patch applies");
+			printf("\n");
+			json_array_foreach(json_object_get(img, "patches"), k, p) {
+				printf("  %s (%s)\n", json_string_value(json_object_get(p, "id")),
+				       json_string_value(json_object_get(p, "why")));
+				json_array_foreach(json_object_get(p, "actions"), m, a)
+					printf("    %s\n", json_string_value(a));
+			}
+			if (json_object_get(img, "note"))
+				printf("  (%s)\n", json_string_value(json_object_get(img, "note")));
+		}
+	}
+	json_decref(plan);
+	pl_buf_release(&b);
+	free(cache);
+	return ret;
+}
 
 int cmd_patch(int argc, char **argv)
 {
@@ -33,6 +81,7 @@ int cmd_patch(int argc, char **argv)
 	const char *outs = NULL;
 	char *cache = NULL, day[11];
 	size_t nids = 0;
+	bool plan = false, json = false;
 	long long epoch;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -52,8 +101,15 @@ int cmd_patch(int argc, char **argv)
 		case OPT_CACHE: o.build.src.cache_dir = optarg; break;
 		case OPT_DB: o.build.db_path = optarg; break;
 		case OPT_OFFLINE: o.build.offline = true; break;
+		case OPT_PLAN: plan = true; break;
+		case OPT_ALL: break; /* the default for --plan */
+		case OPT_JSON: json = true; break;
 		default: free(ids); return cli_usage_error("patch", "unknown option");
 		}
+	}
+	if (plan) {
+		free(ids);
+		return run_plan(&o.build.src, argc - optind, argv + optind, o.build.offline, json);
 	}
 	if (optind + 1 != argc || !outs) {
 		free(ids);

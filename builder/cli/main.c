@@ -56,12 +56,16 @@ static const struct pl_cmd commands[] = {
 	{ "patch", cmd_patch, "apply the central patches to an existing image",
 	  "usage: plinth patch [--repo PATH|URL] [--ref REF] [--patch ID]... [--arch ARCH]\n"
 	  "                    [--db PATH] TARGET --out oci:DIR:REF\n"
+	  "       plinth patch --plan [--json] [--all | RECIPE...]\n"
 	  "\n"
 	  "Apply the curation repo's central patches (patches/*.yaml at REF) that match the\n"
 	  "image TARGET (oci:DIR:REF) as one patch layer on top of its unchanged layers, without\n"
 	  "its recipe: the bring-your-own-image path. A patch layer Plinth added before is\n"
 	  "replaced, not stacked. The result is scanned and gated like a build, and tagged\n"
-	  "REF in the layout DIR. --patch limits it to the given ids.\n" },
+	  "REF in the layout DIR. --patch limits it to the given ids.\n"
+	  "\n"
+	  "--plan lists, without building, which patches apply to each recipe (matched on its\n"
+	  "lock, name and labels) and what each would do.\n" },
 	{ "scan", cmd_scan, "list the known vulnerabilities of an image, and gate on them",
 	  "usage: plinth scan [--db PATH] [--format table|json|sarif] [--fail-on SEVERITY]\n"
 	  "                   [--ignore-unfixed] [--arch ARCH] oci:DIR:REF | rootfs:DIR\n"

@@ -112,6 +112,15 @@ struct pl_patch_image_opts {
 int pl_patch_image(const struct pl_patch_image_opts *o, struct pl_build_result *res,
 		   struct pl_err *err);
 
+/*
+ * plinth patch --plan: for each recipe (all when n is 0), the patches that
+ * match it -- by its lock's packages, its name and labels -- and what they
+ * would do, without building: [{"recipe", "patches": [{"id", "why",
+ * "actions": ["upgrade libssl3 from bookworm-security", ...]}]}].
+ */
+int pl_patch_plan(const struct pl_source_opts *so, const char *const *recipes, size_t n,
+		  bool offline, json_t **out, struct pl_err *err);
+
 /* The build result as JSON (caller owns *out). */
 int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct pl_err *err);
 

@@ -126,6 +126,18 @@ $PLINTH build --out "oci:$T/p2" app >/dev/null 2>&1 || fail "second patched buil
 [ "$(digest_of "$T/p2" app:latest)" = "$(digest_of "$T/p1" app:latest)" ] || fail "patching is not reproducible"
 ok "patching twice gives the same digest"
 
+$PLINTH patch --plan --json >"$T/plan.json" || fail "plinth patch --plan"
+python3 - "$T/plan.json" <<'PY' || fail "plan content"
+import json, sys
+plan = {i["recipe"]: i for i in json.load(open(sys.argv[1]))}
+app = plan["app"]["patches"]
+assert [p["id"] for p in app] == ["PL-2099-0001", "PL-2099-0002"], app
+assert app[0]["why"] == "hello 2.0 < 2.1", app[0]
+assert app[0]["actions"] == ["upgrade hello from security"], app[0]
+assert plan["plain"]["patches"] == [], plan["plain"]
+PY
+ok "plinth patch --plan"
+
 # plinth patch: the unpatched image, then the patched one again
 $PLINTH patch --out "oci:$T/bp:fixed" "oci:$T/plain:plain:latest" >"$T/bp.txt" 2>&1 || { cat "$T/bp.txt"; fail "plinth patch"; }
 $PLINTH patch --out "oci:$T/bp:again" "oci:$T/bp:fixed" >/dev/null 2>&1 || fail "plinth patch of a patched image"

@@ -10,7 +10,10 @@
 #include "lib/apt.h"
 #include "lib/patch.h"
 #include "lib/pipeline/internal.h"
+#include "lib/fetch.h"
 #include "util/buf.h"
+#include "util/fsutil.h"
+#include "util/json.h"
 #include "util/log.h"
 
 void pl_patchset_release(struct pl_patchset *ps)
@@ -277,5 +280,183 @@ int pl_patch_image(const struct pl_patch_image_opts *o, struct pl_build_result *
 	bo.all = false;
 	rc = pl_build(&bo, res, err);
 	pl_buf_release(&y);
+	return rc;
+}
+
+/* The dpkg database a recipe's lock describes, for matching without building. */
+static int lock_db(const struct pl_locks *locks, const char *arch, struct pl_pkgdb **out,
+		   struct pl_err *err)
+{
+	const struct pl_apt_lock *l = pl_locks_get(locks, arch);
+	struct pl_buf st = PL_BUF_INIT;
+	int rc = 0;
+
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	pl_pkgdb_init(*out);
+	for (size_t i = 0; l && rc == 0 && i < l->npkgs; i++)
+		rc = pl_buf_addf(&st, err,
+				 "Package: %s\nStatus: install ok installed\nArchitecture: %s\n"
+				 "Source: %s (%s)\nVersion: %s\n\n",
+				 l->pkgs[i].name, l->pkgs[i].arch, l->pkgs[i].source,
+				 l->pkgs[i].source_version, l->pkgs[i].version);
+	if (rc == 0 && st.len)
+		rc = pl_pkgdb_parse(*out, st.data, st.len, "lock", true, err);
+	pl_buf_release(&st);
+	return rc;
+}
+
+static int plan_recipe(struct pl_source *src, const struct pl_pkg_ctx *pc, const char *name,
+		       json_t *images, struct pl_err *err)
+{
+	struct pl_recipe *r = NULL;
+	struct pl_locks locks = { 0 };
+	struct pl_patchset ps = { 0 };
+	struct pl_pkgdb *db = NULL;
+	struct pl_buf why = PL_BUF_INIT;
+	json_t *img = json_object(), *list = json_array();
+	int rc;
+
+	rc = pl_source_load_recipe(src, name, &r, err);
+	if (rc == 0 && (!img || !list))
+		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+	if (rc == 0 && pl_recipe_has_packages(r))
+		rc = pl_packages_locks(pc, r, false, &locks, err);
+	if (rc == 0)
+		rc = pl_patchset_load(src, r, NULL, 0, &ps, err);
+	if (rc == 0)
+		rc = lock_db(&locks, r->architectures.v[0], &db, err);
+	for (size_t i = 0; rc == 0 && i < ps.n; i++) {
+		const struct pl_patchdef *p = ps.v[i];
+		json_t *e, *acts;
+		bool match = false;
+
+		pl_buf_reset(&why);
+		rc = pl_patch_match(p, db, r->name, &r->config.labels, &match, &why, err);
+		if (rc < 0 || !match)
+			continue;
+		e = json_object();
+		acts = json_array();
+		rc = e && acts ? 0 : pl_err_set(err, PL_ENOMEM, "out of memory");
+		for (size_t k = 0; rc == 0 && k < p->nactions; k++) {
+			const struct pl_patch_action *a = &p->actions[k];
+			struct pl_buf d = PL_BUF_INIT;
+
+			if (a->kind == PL_PATCH_UPGRADE) {
+				rc = pl_buf_addf(&d, err, "upgrade");
+				for (size_t j = 0; rc == 0 && j < a->packages.n; j++)
+					rc = pl_buf_addf(&d, err, " %s", a->packages.v[j]);
+				if (rc == 0)
+					rc = pl_buf_addf(&d, err, " from %s%s%s", a->from,
+							 a->version ? " to " : "",
+							 a->version ? a->version : "");
+			} else if (a->kind == PL_PATCH_DIFF) {
+				rc = pl_buf_addf(&d, err, "diff %s", a->diff);
+			} else if (a->kind == PL_PATCH_REMOVE) {
+				rc = pl_buf_addf(&d, err, "remove");
+				for (size_t j = 0; rc == 0 && j < a->paths.n; j++)
+					rc = pl_buf_addf(&d, err, " %s", a->paths.v[j]);
+			} else if (a->kind == PL_PATCH_CHMOD) {
+				rc = pl_buf_addf(&d, err, "chmod %04o %s", a->mode, a->path);
+			} else {
+				rc = pl_buf_addf(&d, err, "%s %s", pl_patch_action_name(a->kind),
+						 a->path ? a->path : "");
+			}
+			if (rc == 0)
+				rc = pl_json_append_new(acts, json_string(d.data), err);
+			pl_buf_release(&d);
+		}
+		if (rc == 0)
+			rc = pl_json_set_str(e, "id", p->id, err);
+		if (rc == 0)
+			rc = pl_json_set_str(e, "why", why.data ? why.data : "", err);
+		if (rc == 0) {
+			rc = pl_json_set_new(e, "actions", acts, err);
+			acts = NULL;
+		}
+		if (rc == 0) {
+			rc = pl_json_append_new(list, e, err);
+			e = NULL;
+		}
+		json_decref(e);
+		json_decref(acts);
+	}
+	if (rc == 0)
+		rc = pl_json_set_str(img, "recipe", r->name, err);
+	if (rc == 0 && !pl_recipe_has_packages(r) && r->base && strcmp(r->base, "scratch"))
+		rc = pl_json_set_str(img, "note", "matched on the recipe's lock only; the base "
+						  "image's packages are seen when it is built",
+				     err);
+	if (rc == 0) {
+		rc = pl_json_set_new(img, "patches", list, err);
+		list = NULL;
+	}
+	if (rc == 0) {
+		rc = pl_json_append_new(images, img, err);
+		img = NULL;
+	}
+	if (rc < 0)
+		pl_err_wrap(err, "plan for '%s'", name);
+	json_decref(img);
+	json_decref(list);
+	pl_buf_release(&why);
+	pl_pkgdb_free(db);
+	pl_patchset_release(&ps);
+	pl_locks_release(&locks);
+	pl_recipe_free(r);
+	return rc;
+}
+
+int pl_patch_plan(const struct pl_source_opts *so, const char *const *recipes, size_t n,
+		  bool offline, json_t **out, struct pl_err *err)
+{
+	struct pl_oci_strv names = { 0 };
+	struct pl_fetch_opts fo = { 0 };
+	struct pl_buf dir = PL_BUF_INIT;
+	struct pl_cas *content = NULL;
+	struct pl_fetch *f = NULL;
+	struct pl_source src;
+	struct pl_pkg_ctx pc;
+	json_t *images = json_array();
+	int rc;
+
+	*out = NULL;
+	if (!images)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	rc = pl_source_open(&src, so, NULL, err);
+	if (rc < 0) {
+		json_decref(images);
+		return rc;
+	}
+	rc = pl_buf_addf(&dir, err, "%s/content", so->cache_dir);
+	if (rc == 0)
+		rc = pl_mkdir_p(dir.data, 0755, err);
+	if (rc == 0)
+		rc = pl_cas_open(&content, dir.data, err);
+	fo.offline = offline;
+	if (rc == 0)
+		rc = pl_fetch_new(&f, content, &fo, err);
+	memset(&pc, 0, sizeof(pc));
+	pc.src = &src;
+	pc.content = content;
+	pc.fetch = f;
+	pc.cache_dir = so->cache_dir;
+	pc.offline = offline;
+	if (rc == 0 && n == 0)
+		rc = pl_source_recipe_names(&src, &names, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = pl_oci_strv_push(&names, recipes[i], err);
+	for (size_t i = 0; rc == 0 && i < names.n; i++)
+		rc = plan_recipe(&src, &pc, names.v[i], images, err);
+	if (rc == 0)
+		*out = images;
+	else
+		json_decref(images);
+	pl_oci_strv_release(&names);
+	pl_fetch_free(f);
+	pl_cas_free(content);
+	pl_buf_release(&dir);
+	pl_source_release(&src);
 	return rc;
 }
