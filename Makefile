@@ -110,6 +110,7 @@ bench: $(PLINTH) $(BENCH_BIN)
 	PLINTH=$(abspath $(PLINTH)) BENCH_BIN=$(abspath $(BUILD)/bench) ci/bench.sh
 	PLINTH=$(abspath $(PLINTH)) ci/bench-debian.sh
 	BENCH_BIN=$(abspath $(BUILD)/bench) ci/bench-vuln.sh
+	PLINTH=$(abspath $(PLINTH)) ci/bench-patch.sh
 
 demo: deps
 	$(MAKE) $(PLINTH)
