@@ -150,6 +150,8 @@ def man(L, ref):
 a, f, g = man(sys.argv[1], "plain:latest"), man(sys.argv[2], "fixed"), man(sys.argv[2], "again")
 assert [l["digest"] for l in f["layers"][:-1]] == [l["digest"] for l in a["layers"]]
 assert len(g["layers"]) == len(f["layers"]), "re-patching stacked a second patch layer"
+assert f["annotations"]["org.opencontainers.image.title"] == "plain", f["annotations"]
+assert f["annotations"]["dev.plinth.patches"] == "PL-2099-0001,PL-2099-0002", f["annotations"]
 assert g["layers"][-1]["digest"] == f["layers"][-1]["digest"], "same patch set, different patch layer"
 PY
 ok "plinth patch; re-patching replaces the patch layer"

@@ -817,6 +817,13 @@ static int build_platform(struct build_ctx *b, const struct pl_recipe *r, const 
 	man.n_layers = il->n;
 	for (size_t i = 0; rc == 0 && i < il->n; i++)
 		rc = pl_oci_desc_copy(&man.layers[i], &il->descs[i], err);
+	/* plinth patch keeps the image's own annotations (title, source, ...) */
+	for (size_t i = 0; rc == 0 && b->o->adhoc_recipe && i < base.manifest.annotations.n; i++) {
+		const struct pl_oci_kv *kv = &base.manifest.annotations.v[i];
+
+		if (strcmp(kv->key, ANN_PATCHES) && strcmp(kv->key, PL_ANN_REF_NAME))
+			rc = pl_oci_map_set(&man.annotations, kv->key, kv->value, err);
+	}
 	if (rc == 0)
 		rc = annotate(b, r, &man.annotations, err);
 	if (rc == 0 && base.ref)
