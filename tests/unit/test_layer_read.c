@@ -547,6 +547,50 @@ static void test_layer_read_gzip_members_and_padding(void **state)
 	pl_buf_release(&gz);
 }
 
+/*
+ * Members small enough for the libdeflate fast path mixed with one whose
+ * output is larger than it takes (zlib then inflates that one), and a
+ * corrupted small member, which must still be refused.
+ */
+static void test_layer_read_gzip_fast_and_slow_members(void **state)
+{
+	struct fx *f = *state;
+	struct pl_layer_read_opts o = opts();
+	struct pl_err err = PL_ERR_INIT;
+	size_t big_len = 6u << 20;
+	char *big = malloc(big_len + 1);
+	struct ent e[2] = { { "a.txt", 'f', "first", 0644, NULL, NULL },
+			    { "big.bin", 'f', big, 0644, NULL, NULL } };
+	struct pl_buf tar, gz = PL_BUF_INIT;
+	const struct pl_fsmeta *m;
+	char want[PL_DIGEST_SIZE];
+	size_t cut1 = 1024, cut2;
+
+	assert_non_null(big);
+	memset(big, 'z', big_len);
+	big[big_len] = '\0';
+	tar = make_tar(e, 2, PLAIN);
+	cut2 = tar.len - 4096;
+	gz_member(&gz, tar.data, cut1);                    /* fast */
+	gz_member(&gz, tar.data + cut1, cut2 - cut1);      /* > 4 MiB out: zlib */
+	gz_member(&gz, tar.data + cut2, tar.len - cut2);   /* fast again */
+	assert_int_equal(read_bytes(f, gz.data, gz.len, &o, &err), 0);
+	assert_int_equal(pl_sha256_buf(big, big_len, want, NULL), 0);
+	m = pl_fstree_get(f->t, "big.bin");
+	assert_non_null(m);
+	assert_string_equal(m->digest, want);
+	assert_non_null(pl_fstree_get(f->t, "a.txt"));
+
+	/* a flipped byte in the last (fast-path) member */
+	pl_fstree_free(f->t);
+	assert_int_equal(pl_fstree_new(&f->t, &err), 0);
+	gz.data[gz.len - 12] ^= 0x40;
+	assert_int_equal(read_bytes(f, gz.data, gz.len, &o, &err), PL_EINVAL);
+	pl_buf_release(&tar);
+	pl_buf_release(&gz);
+	free(big);
+}
+
 static void test_layer_read_garbage_and_empty(void **state)
 {
 	struct fx *f = *state;
@@ -793,6 +837,7 @@ int main(void)
 		T(test_layer_read_devices_need_permission),
 		T(test_layer_read_truncated_gzip),
 		T(test_layer_read_gzip_members_and_padding),
+		T(test_layer_read_gzip_fast_and_slow_members),
 		T(test_layer_read_garbage_and_empty),
 		T(test_layer_read_limits),
 		T(test_layer_read_whiteouts),

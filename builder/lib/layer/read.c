@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #define DEFAULT_MAX_ENTRIES 1000000u
@@ -563,6 +564,17 @@ struct src {
 	bool gzip, in_eof, z_done, z_init;
 	z_stream z;
 	unsigned char *in, *out;
+	size_t in_cap;          /* size of in */
+	/*
+	 * gzip fast path: a whole member that fits is inflated at once with
+	 * libdeflate (about three times zlib's speed; it checks the CRC and size
+	 * too). Plinth's own layers are 1 MiB members; anything else (a member
+	 * too large, or corrupt: zlib then reports it) goes through zlib.
+	 */
+	struct libdeflate_decompressor *ld;
+	unsigned char *big;
+	size_t big_len, big_off;
+	bool member_start;
 	size_t peek_len;        /* raw mode: bytes peeked and not yet handed on */
 	struct archive *outer;  /* raw mode decompressor */
 	char msg[160];
@@ -575,7 +587,7 @@ static int fill(struct src *s, struct pl_err *err)
 	if (s->z.avail_in && s->z.next_in != s->in)
 		memmove(s->in, s->z.next_in, s->z.avail_in);
 	s->z.next_in = s->in;
-	n = s->readfn(s->readctx, s->in + s->z.avail_in, READ_CHUNK - s->z.avail_in, err);
+	n = s->readfn(s->readctx, s->in + s->z.avail_in, s->in_cap - s->z.avail_in, err);
 	if (n < 0)
 		return (int)n;
 	if (n == 0)
@@ -584,9 +596,79 @@ static int fill(struct src *s, struct pl_err *err)
 	return 0;
 }
 
-/* Inflate up to READ_CHUNK bytes into s->out; 0 bytes means the end. */
-static la_ssize_t gz_read(struct src *s, struct pl_err *err)
+#define GZ_IN ((size_t)4 << 20)  /* input buffered for the fast path */
+#define GZ_BIG ((size_t)4 << 20) /* largest member output the fast path takes */
+
+/* After a member: another one follows, or the stream ends (trailing bytes ignored, as gzip does). */
+static int member_end(struct src *s, struct pl_err *err)
 {
+	while (s->z.avail_in < 2 && !s->in_eof)
+		if (fill(s, err) < 0)
+			return -1;
+	if (s->z.avail_in >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b)
+		s->member_start = true;
+	else
+		s->z_done = true;
+	return 0;
+}
+
+/* 1: a member was inflated into big; 0: leave it to zlib; <0: read error. */
+static int fast_member(struct src *s, struct pl_err *err)
+{
+	size_t in_used = 0, out_len = 0;
+	enum libdeflate_result r;
+
+	/*
+	 * Refill only when less than half the buffer is left: a member larger
+	 * than that is rare (Plinth's are about 1 MiB at most) and goes to zlib.
+	 */
+	if (s->z.avail_in < s->in_cap / 2)
+		while (s->z.avail_in < s->in_cap && !s->in_eof)
+			if (fill(s, err) < 0)
+				return -1;
+	if (s->z.avail_in < 18)
+		return 0;
+	r = libdeflate_gzip_decompress_ex(s->ld, s->z.next_in, s->z.avail_in, s->big, GZ_BIG,
+					  &in_used, &out_len);
+	if (r != LIBDEFLATE_SUCCESS)
+		return 0;
+	s->z.next_in += in_used;
+	s->z.avail_in -= (uInt)in_used;
+	s->big_len = out_len;
+	s->big_off = 0;
+	s->member_start = false;
+	return member_end(s, err) < 0 ? -1 : 1;
+}
+
+/* Inflate the next bytes (at most READ_CHUNK) into *buf; 0 bytes means the end. */
+static la_ssize_t gz_read(struct src *s, const void **buf, struct pl_err *err)
+{
+	for (;;) {
+		if (s->big_off < s->big_len) {
+			size_t n = s->big_len - s->big_off;
+
+			if (n > READ_CHUNK)
+				n = READ_CHUNK;
+			*buf = s->big + s->big_off;
+			s->big_off += n;
+			return (la_ssize_t)n;
+		}
+		if (s->z_done)
+			return 0;
+		if (!s->member_start || !s->ld)
+			break;
+		switch (fast_member(s, err)) {
+		case 1:
+			continue;
+		case 0:
+			break;
+		default:
+			return -1;
+		}
+		break;
+	}
+	s->member_start = false;
+	*buf = s->out;
 	s->z.next_out = s->out;
 	s->z.avail_out = READ_CHUNK;
 	while (!s->z_done && s->z.avail_out == READ_CHUNK) {
@@ -601,14 +683,14 @@ static la_ssize_t gz_read(struct src *s, struct pl_err *err)
 		}
 		zr = inflate(&s->z, Z_NO_FLUSH);
 		if (zr == Z_STREAM_END) {
-			/* another member follows, or the stream ends (trailing bytes ignored, as gzip does) */
-			while (s->z.avail_in < 2 && !s->in_eof)
-				if (fill(s, err) < 0)
-					return -1;
-			if (s->z.avail_in >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b)
-				inflateReset(&s->z);
-			else
-				s->z_done = true;
+			inflateReset(&s->z);
+			if (member_end(s, err) < 0)
+				return -1;
+			/* the next member may take the fast path */
+			if (s->member_start && s->z.avail_out != READ_CHUNK)
+				break;
+			if (s->member_start)
+				return gz_read(s, buf, err);
 		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
 			return pl_err_set(err, PL_EINVAL, "gzip: %s",
 					  s->z.msg ? s->z.msg : "corrupt data");
@@ -646,13 +728,12 @@ static la_ssize_t inner_read(struct archive *a, void *ctx, const void **buff)
 
 	if (s->gzip) {
 		struct pl_err e = PL_ERR_INIT;
-		la_ssize_t n = gz_read(s, &e);
+		la_ssize_t n = gz_read(s, buff, &e);
 
 		if (n < 0) {
 			archive_set_error(a, -1, "%s", e.msg);
 			return ARCHIVE_FATAL;
 		}
-		*buff = s->out;
 		return n;
 	}
 	rc = archive_read_data_block(s->outer, buff, &size, &off);
@@ -682,6 +763,7 @@ static int src_open(struct src *s, pl_layer_src_fn fn, void *ctx, const char *wh
 
 	s->readfn = fn;
 	s->readctx = ctx;
+	s->in_cap = READ_CHUNK;
 	s->in = malloc(READ_CHUNK);
 	s->out = malloc(READ_CHUNK);
 	if (!s->in || !s->out)
@@ -693,10 +775,27 @@ static int src_open(struct src *s, pl_layer_src_fn fn, void *ctx, const char *wh
 	if (s->z.avail_in == 0)
 		return pl_err_set(err, PL_EINVAL, "%s: empty file, not a tar archive", what);
 	if (s->z.avail_in >= 2 && s->in[0] == 0x1f && s->in[1] == 0x8b) {
+		unsigned char *in = malloc(GZ_IN);
+
 		s->gzip = true;
-		if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK)
+		if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK) {
+			free(in);
 			return pl_err_set(err, PL_ENOMEM, "out of memory");
+		}
 		s->z_init = true;
+		s->ld = libdeflate_alloc_decompressor();
+		s->big = malloc(GZ_BIG);
+		if (!in || !s->ld || !s->big) {
+			free(in);
+			return pl_err_set(err, PL_ENOMEM, "out of memory");
+		}
+		/* the larger input buffer holds a whole member for the fast path */
+		memcpy(in, s->z.next_in, s->z.avail_in);
+		free(s->in);
+		s->in = in;
+		s->z.next_in = in;
+		s->in_cap = GZ_IN;
+		s->member_start = true;
 		return 0;
 	}
 	s->peek_len = s->z.avail_in;
@@ -727,7 +826,7 @@ static int src_drain(struct src *s, const char *what, const char *last, struct p
 		int rc;
 
 		if (s->gzip) {
-			la_ssize_t n = gz_read(s, &e);
+			la_ssize_t n = gz_read(s, &buf, &e);
 
 			if (n == 0)
 				return 0;
@@ -753,6 +852,9 @@ static void src_release(struct src *s)
 		archive_read_free(s->outer);
 	free(s->in);
 	free(s->out);
+	free(s->big);
+	if (s->ld)
+		libdeflate_free_decompressor(s->ld);
 }
 
 static ssize_t fd_read(void *ctx, void *buf, size_t n, struct pl_err *err)
