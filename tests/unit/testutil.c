@@ -7,9 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "lib/cas.h"
+#include "lib/fstree.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
 
@@ -79,4 +83,55 @@ int tu_sh(const char *dir, const char *fmt, ...)
 	rc = system(cmd.data);
 	pl_buf_release(&cmd);
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+struct export_ctx {
+	const char *root;
+	const struct pl_cas *cas;
+};
+
+/* One entry on the host: files from the cas, directories, links. */
+static int export_one(const struct pl_fsentry *e, void *vctx, struct pl_err *err)
+{
+	struct export_ctx *c = vctx;
+	char *p = tu_path(c->root, e->path);
+	int rc = 0;
+
+	if (e->hardlink_to) {
+		char *to = tu_path(c->root, e->hardlink_to);
+
+		rc = link(to, p);
+		free(to);
+	} else if (e->meta->type == PL_FT_DIR) {
+		rc = mkdir(p, 0755);
+		if (rc == 0)
+			rc = chmod(p, e->meta->mode);
+	} else if (e->meta->type == PL_FT_SYMLINK) {
+		rc = symlink(e->meta->link, p);
+	} else if (e->meta->type == PL_FT_REG) {
+		char *data = NULL;
+		size_t len = 0;
+
+		rc = pl_cas_read(c->cas, e->meta->digest, 0, &data, &len, err);
+		if (rc == 0)
+			rc = pl_write_file_atomic(p, data, len, e->meta->mode, err);
+		free(data);
+	}
+	free(p);
+	if (rc != 0)
+		return pl_err_set(err, PL_EIO, "export '%s' failed", e->path);
+	return 0;
+}
+
+char *tu_export_tree(const struct pl_fstree *t, const struct pl_cas *cas, const char *dir,
+		     const char *name)
+{
+	struct pl_err err = PL_ERR_INIT;
+	char *root = tu_path(dir, name);
+	struct export_ctx c = { root, cas };
+
+	assert_int_equal(mkdir(root, 0755), 0);
+	if (pl_fstree_walk(t, export_one, &c, &err) < 0)
+		fail_msg("%s", err.msg);
+	return root;
 }

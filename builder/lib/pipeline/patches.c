@@ -40,16 +40,26 @@ static int rank(const struct pl_settings *s, const char *id)
 	return (int)s->patches.order.n;
 }
 
-static const struct pl_settings *sort_settings;
-
 /* plinth.yaml's patches.order first, then by id */
-static int patch_order(const void *a, const void *b)
+static int patch_order(const struct pl_settings *s, const struct pl_patchdef *x,
+		       const struct pl_patchdef *y)
 {
-	const struct pl_patchdef *x = *(const struct pl_patchdef *const *)a;
-	const struct pl_patchdef *y = *(const struct pl_patchdef *const *)b;
-	int c = rank(sort_settings, x->id) - rank(sort_settings, y->id);
+	int c = rank(s, x->id) - rank(s, y->id);
 
 	return c ? c : strcmp(x->id, y->id);
+}
+
+/* An insertion sort: a few patches, and no global state for qsort's comparator. */
+static void sort_patches(const struct pl_settings *s, struct pl_patchdef **v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct pl_patchdef *p = v[i];
+		size_t j = i;
+
+		for (; j > 0 && patch_order(s, v[j - 1], p) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = p;
+	}
 }
 
 int pl_patchset_load(struct pl_source *src, const struct pl_recipe *r,
@@ -114,8 +124,7 @@ int pl_patchset_load(struct pl_source *src, const struct pl_recipe *r,
 		pl_patchset_release(out);
 		return rc;
 	}
-	sort_settings = src->settings;
-	qsort(out->v, out->n, sizeof(*out->v), patch_order);
+	sort_patches(src->settings, out->v, out->n);
 	return 0;
 }
 
