@@ -111,6 +111,7 @@ bench: $(PLINTH) $(BENCH_BIN)
 	PLINTH=$(abspath $(PLINTH)) ci/bench-debian.sh
 	BENCH_BIN=$(abspath $(BUILD)/bench) ci/bench-vuln.sh
 	PLINTH=$(abspath $(PLINTH)) ci/bench-patch.sh
+	PLINTH=$(abspath $(PLINTH)) ci/bench-push.sh
 
 demo: deps
 	$(MAKE) $(PLINTH)

@@ -3,7 +3,7 @@
 # Idempotent: runs apt-get only when something is missing.
 set -eu
 
-PKGS="build-essential pkg-config git ca-certificates
+PKGS="build-essential pkg-config git ca-certificates apache2-utils iproute2
 libgit2-dev libarchive-dev libjansson-dev libssl-dev libcurl4-openssl-dev
 libcmocka-dev libyaml-dev libsqlite3-dev libzstd-dev zlib1g-dev libdeflate-dev libisal-dev
 clang libclang-rt-14-dev

@@ -6,6 +6,7 @@
 #ifndef PL_CLI_H
 #define PL_CLI_H
 
+#include "lib/registry.h"
 #include "util/err.h"
 
 #define PL_EXIT_OK 0
@@ -28,6 +29,10 @@ int cmd_sbom(int argc, char **argv);
 int cmd_patch(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
+int cmd_tags(int argc, char **argv);
 
 struct pl_build_result;
 /* Print a build result: a line per ref with its digest, patches and scan summary. */
@@ -50,5 +55,37 @@ char *cli_cache_dir(void);
 
 /* SOURCE_DATE_EPOCH when set and valid; returns 1 when set, 0 when not, -1 if invalid. */
 int cli_source_date_epoch(long long *out);
+
+/*
+ * The registry options (--cert-dir, --cacert, --creds, --tls-verify,
+ * --retry-times): CLI_REG_OPTIONS goes into a command's getopt table;
+ * cli_reg_init fills o from the environment (credential files, helpers);
+ * cli_reg_opt handles one parsed option: 1 when it was one of them, 0 when
+ * not, -1 after reporting a usage error.
+ */
+enum {
+	CLI_OPT_CERT_DIR = 200,
+	CLI_OPT_CACERT,
+	CLI_OPT_CREDS,
+	CLI_OPT_TLS_VERIFY,
+	CLI_OPT_RETRY,
+};
+#define CLI_REG_OPTIONS                                                   \
+	{ "cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR },        \
+	{ "cacert", required_argument, NULL, CLI_OPT_CACERT },            \
+	{ "creds", required_argument, NULL, CLI_OPT_CREDS },              \
+	{ "tls-verify", optional_argument, NULL, CLI_OPT_TLS_VERIFY },    \
+	{ "retry-times", required_argument, NULL, CLI_OPT_RETRY }
+#define CLI_REG_HELP                                                                          \
+	"  --cert-dir DIR         CA certificates (*.crt) and a client pair (*.cert, *.key)\n"   \
+	"                         (default /etc/containers/certs.d/HOST when it exists)\n"        \
+	"  --cacert FILE          also trust the CA certificates in FILE\n"                      \
+	"  --creds USER:PASS      credentials (or PLINTH_CREDS); default: plinth login's\n"      \
+	"  --tls-verify=false     allow plain HTTP and unverified TLS (loopback registries\n"     \
+	"                         fall back to plain HTTP by themselves)\n"                       \
+	"  --retry-times N        retries of a failed request (default 5, with backoff)\n"
+
+void cli_reg_init(struct pl_reg_opts *o);
+int cli_reg_opt(const char *cmd, int opt, const char *arg, struct pl_reg_opts *o);
 
 #endif

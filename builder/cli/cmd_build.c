@@ -12,7 +12,7 @@
 #include "util/json.h"
 
 enum { OPT_REPO = 256, OPT_REF, OPT_OUT, OPT_ALL, OPT_ZSTD, OPT_JSON, OPT_REPRO, OPT_CACHE,
-       OPT_THREADS, OPT_OFFLINE, OPT_UPDATE_LOCK, OPT_DB };
+       OPT_THREADS, OPT_OFFLINE, OPT_UPDATE_LOCK, OPT_DB, OPT_PUSH };
 
 static const struct option options[] = {
 	{ "repo", required_argument, NULL, OPT_REPO },
@@ -27,8 +27,12 @@ static const struct option options[] = {
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
 	{ "update-lock", no_argument, NULL, OPT_UPDATE_LOCK },
 	{ "db", required_argument, NULL, OPT_DB },
+	{ "push", required_argument, NULL, OPT_PUSH },
+	CLI_REG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
+
+static struct pl_reg_opts reg;
 
 /* "oci:DIR" -> "DIR"; a bare DIR is accepted too. */
 static const char *layout_dir(const char *s)
@@ -102,6 +106,8 @@ void cli_print_build(const struct pl_build_result *res)
 		for (size_t k = 0; k < img->refs.n; k++)
 			printf("oci:%s:%s %s%s\n", res->out_dir, img->refs.v[k], img->desc.digest,
 			       img->reproducible ? " (reproducible)" : "");
+		for (size_t k = 0; k < img->published.n; k++)
+			printf("%s %s\n", img->published.v[k], img->desc.digest);
 		if (img->refs.n && img->patch_ids)
 			print_patches(img);
 		if (img->refs.n)
@@ -120,7 +126,14 @@ int cmd_build(int argc, char **argv)
 	int c, rc, ret = PL_EXIT_OK;
 
 	memset(&o, 0, sizeof(o));
+	cli_reg_init(&reg);
+	o.src.reg = &reg;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		int k = cli_reg_opt("build", c, optarg, &reg);
+		if (k < 0)
+			return PL_EXIT_USAGE;
+		if (k > 0)
+			continue;
 		switch (c) {
 		case OPT_REPO: o.src.repo = optarg; break;
 		case OPT_REF: o.src.ref = optarg; break;
@@ -133,6 +146,7 @@ int cmd_build(int argc, char **argv)
 		case OPT_OFFLINE: o.offline = true; break;
 		case OPT_UPDATE_LOCK: o.update_lock = true; break;
 		case OPT_DB: o.db_path = optarg; break;
+		case OPT_PUSH: o.push_to = optarg; break;
 		case OPT_THREADS: {
 			char *end;
 			long n = strtol(optarg, &end, 10);

@@ -1,6 +1,7 @@
 /* plinth inspect */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -12,6 +13,7 @@ enum { OPT_JSON = 256 };
 
 static const struct option options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
+	CLI_REG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -94,9 +96,17 @@ int cmd_inspect(int argc, char **argv)
 	struct pl_buf b = PL_BUF_INIT;
 	bool json = false;
 	json_t *j = NULL;
-	int c, ret = PL_EXIT_OK;
+	struct pl_reg_opts reg;
+	struct pl_source_opts so = { .reg = &reg };
+	int c, k, ret = PL_EXIT_OK;
 
+	cli_reg_init(&reg);
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if ((k = cli_reg_opt("inspect", c, optarg, &reg)) != 0) {
+			if (k < 0)
+				return PL_EXIT_USAGE;
+			continue;
+		}
 		switch (c) {
 		case OPT_JSON: json = true; break;
 		default: return cli_usage_error("inspect", "unknown option");
@@ -104,7 +114,10 @@ int cmd_inspect(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("inspect", "give exactly one image reference (oci:DIR:REF)");
-	if (pl_inspect(argv[optind], &j, &err) < 0)
+	so.cache_dir = cli_cache_dir();
+	k = pl_inspect(&so, argv[optind], &j, &err);
+	free((char *)so.cache_dir);
+	if (k < 0)
 		return cli_fail("inspect", &err);
 	if (json) {
 		if (pl_json_dump_pretty(j, &b, &err) < 0)

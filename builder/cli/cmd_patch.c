@@ -26,8 +26,11 @@ static const struct option options[] = {
 	{ "plan", no_argument, NULL, OPT_PLAN },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "json", no_argument, NULL, OPT_JSON },
+	CLI_REG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
+
+static struct pl_reg_opts reg;
 
 static int run_plan(struct pl_source_opts *src, int n, char **names, bool offline, bool json)
 {
@@ -91,7 +94,14 @@ int cmd_patch(int argc, char **argv)
 	ids = calloc((size_t)argc, sizeof(*ids));
 	if (!ids)
 		return PL_EXIT_FAIL;
+	cli_reg_init(&reg);
+	o.build.src.reg = &reg;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		int k = cli_reg_opt("patch", c, optarg, &reg);
+		if (k < 0)
+			return PL_EXIT_USAGE;
+		if (k > 0)
+			continue;
 		switch (c) {
 		case OPT_REPO: o.build.src.repo = optarg; break;
 		case OPT_REF: o.build.src.ref = optarg; break;

@@ -23,8 +23,11 @@ static const struct option options[] = {
 	{ "ref", required_argument, NULL, OPT_REF },
 	{ "cache", required_argument, NULL, OPT_CACHE },
 	{ "name", required_argument, NULL, OPT_NAME },
+	CLI_REG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
+
+static struct pl_reg_opts reg;
 
 static void today(char out[11])
 {
@@ -43,7 +46,14 @@ static int parse(const char *cmd, int argc, char **argv, struct pl_scan_target_o
 	enum pl_sev sev;
 	int c;
 
+	cli_reg_init(&reg);
+	o->src.reg = &reg;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		int k = cli_reg_opt(cmd, c, optarg, &reg);
+		if (k < 0)
+			return PL_EXIT_USAGE;
+		if (k > 0)
+			continue;
 		switch (c) {
 		case OPT_DB: o->gate.db_path = optarg; break;
 		case OPT_FORMAT: *format = optarg; break;

@@ -13,6 +13,7 @@ static const struct pl_cmd commands[] = {
 	{ "build", cmd_build, "build images from recipes at a commit",
 	  "usage: plinth build [--repo PATH|URL] [--ref REF] [--out oci:DIR] [--all | RECIPE...]\n"
 	  "                    [--zstd] [--json] [--check-reproducible] [--offline] [--update-lock]\n"
+	  "                    [--push REGISTRY/NAMESPACE] [REGISTRY OPTIONS]\n"
 	  "\n"
 	  "Build each RECIPE (a name under recipes/, or --all) from the curation repo at REF\n"
 	  "into the OCI image layout DIR, tagged NAME:TAG for each of the recipe's tags.\n"
@@ -30,17 +31,36 @@ static const struct pl_cmd commands[] = {
 	  "  --offline              use only cached downloads; say what is missing\n"
 	  "  --update-lock          resolve packages afresh instead of using recipes/NAME.lock.json\n"
 	  "  --db PATH              vulnerability database for the gate (default plinth.yaml's)\n"
+	  "  --push REGISTRY/NS     publish every image under each of its tags to REGISTRY/NS/NAME:TAG\n"
+	  "                         after every check passed (blobs first, the tag last)\n"
+	  CLI_REG_HELP
 	  "\n"
 	  "Every image is scanned after assembly against the vulnerability database and the\n"
 	  "recipe's policy (default plinth.yaml's) is applied before any layer is written: an\n"
 	  "image that breaks it is refused (exit 3) and nothing of it is tagged.\n" },
+	{ "copy", cmd_copy, "copy an image between OCI layouts and registries",
+	  "usage: plinth copy [OPTIONS] SOURCE DESTINATION\n"
+	  "\n"
+	  "Copy the image SOURCE to DESTINATION, each an OCI layout (oci:DIR[:REF]) or a registry\n"
+	  "reference (HOST[:PORT]/REPO[:TAG|@DIGEST], docker:// optional), like skopeo copy.\n"
+	  "Every platform of a multi-platform index is copied; manifests travel byte for byte, so\n"
+	  "digests are preserved (Docker schema 2 images stay Docker). Blobs the destination has\n"
+	  "are skipped, blobs another repository of the same registry holds are mounted, large\n"
+	  "ones go in resumable chunks, several at once; the top manifest is written last, so a\n"
+	  "tag never points at an incomplete image. push, pull and copy are the same command.\n"
+	  "\n"
+	  "  --json                 print the digest, the blobs and the bytes sent\n"
+	  "  --parallel N           blobs in flight at once (default 4)\n"
+	  CLI_REG_HELP },
 	{ "inspect", cmd_inspect, "show an image's manifest, layers, config and annotations",
-	  "usage: plinth inspect [--json] oci:DIR:REF\n"
+	  "usage: plinth inspect [--json] [OPTIONS] oci:DIR:REF | HOST/REPO[:TAG|@DIGEST]\n"
 	  "\n"
 	  "Print the manifest digest, the layers, the config and the annotations of an image\n"
-	  "in an OCI layout. REF is a tag (ref name) or a manifest digest.\n"
+	  "in an OCI layout or a registry (pulled into the cache first). REF is a tag (ref name)\n"
+	  "or a manifest digest.\n"
 	  "\n"
-	  "  --json                 print the manifest, config and digest as one JSON object\n" },
+	  "  --json                 print the manifest, config and digest as one JSON object\n"
+	  CLI_REG_HELP },
 	{ "lock", cmd_lock, "resolve recipes' packages and write their lock files",
 	  "usage: plinth lock [--repo PATH] [--ref REF] [--offline] [--all | RECIPE...]\n"
 	  "\n"
@@ -53,6 +73,17 @@ static const struct pl_cmd commands[] = {
 	  "\n"
 	  "Check plinth.yaml, every patch under patches/ and each RECIPE (default: all recipes)\n"
 	  "as committed at REF. Prints every problem as file:line:col: message.\n" },
+	{ "login", cmd_login, "store credentials for a registry",
+	  "usage: plinth login [--username USER] [--password-stdin] [OPTIONS] REGISTRY\n"
+	  "\n"
+	  "Check the credentials against REGISTRY, then store them where docker and podman\n"
+	  "read them: $REGISTRY_AUTH_FILE when set, else the docker config ($DOCKER_CONFIG or\n"
+	  "~/.docker/config.json; through its credsStore helper when it names one). The password\n"
+	  "is read from stdin (without echo on a terminal), never from the command line.\n"
+	  "\n"
+	  CLI_REG_HELP },
+	{ "logout", cmd_logout, "remove the stored credentials for a registry",
+	  "usage: plinth logout REGISTRY\n" },
 	{ "patch", cmd_patch, "apply the central patches to an existing image",
 	  "usage: plinth patch [--repo PATH|URL] [--ref REF] [--patch ID]... [--arch ARCH]\n"
 	  "                    [--db PATH] TARGET --out oci:DIR:REF\n"
@@ -66,6 +97,34 @@ static const struct pl_cmd commands[] = {
 	  "\n"
 	  "--plan lists, without building, which patches apply to each recipe (matched on its\n"
 	  "lock, name and labels) and what each would do.\n" },
+	{ "pull", cmd_copy, "copy an image from a registry (same as copy)",
+	  "usage: plinth pull [OPTIONS] SOURCE DESTINATION\n"
+	  "\n"
+	  "Copy the image SOURCE to DESTINATION, each an OCI layout (oci:DIR[:REF]) or a registry\n"
+	  "reference (HOST[:PORT]/REPO[:TAG|@DIGEST], docker:// optional), like skopeo copy.\n"
+	  "Every platform of a multi-platform index is copied; manifests travel byte for byte, so\n"
+	  "digests are preserved (Docker schema 2 images stay Docker). Blobs the destination has\n"
+	  "are skipped, blobs another repository of the same registry holds are mounted, large\n"
+	  "ones go in resumable chunks, several at once; the top manifest is written last, so a\n"
+	  "tag never points at an incomplete image. push, pull and copy are the same command.\n"
+	  "\n"
+	  "  --json                 print the digest, the blobs and the bytes sent\n"
+	  "  --parallel N           blobs in flight at once (default 4)\n"
+	  CLI_REG_HELP },
+	{ "push", cmd_copy, "copy an image to a registry (same as copy)",
+	  "usage: plinth push [OPTIONS] SOURCE DESTINATION\n"
+	  "\n"
+	  "Copy the image SOURCE to DESTINATION, each an OCI layout (oci:DIR[:REF]) or a registry\n"
+	  "reference (HOST[:PORT]/REPO[:TAG|@DIGEST], docker:// optional), like skopeo copy.\n"
+	  "Every platform of a multi-platform index is copied; manifests travel byte for byte, so\n"
+	  "digests are preserved (Docker schema 2 images stay Docker). Blobs the destination has\n"
+	  "are skipped, blobs another repository of the same registry holds are mounted, large\n"
+	  "ones go in resumable chunks, several at once; the top manifest is written last, so a\n"
+	  "tag never points at an incomplete image. push, pull and copy are the same command.\n"
+	  "\n"
+	  "  --json                 print the digest, the blobs and the bytes sent\n"
+	  "  --parallel N           blobs in flight at once (default 4)\n"
+	  CLI_REG_HELP },
 	{ "scan", cmd_scan, "list the known vulnerabilities of an image, and gate on them",
 	  "usage: plinth scan [--db PATH] [--format table|json|sarif] [--fail-on SEVERITY]\n"
 	  "                   [--ignore-unfixed] [--arch ARCH] oci:DIR:REF | rootfs:DIR\n"
@@ -87,6 +146,12 @@ static const struct pl_cmd commands[] = {
 	  "SPDX 2.3 or CycloneDX 1.5 JSON of the installed packages, with package URLs\n"
 	  "(pkg:deb/debian/..., pkg:apk/alpine/...), licenses where the packages declare them,\n"
 	  "and the image and its digest as the described artifact.\n" },
+	{ "tags", cmd_tags, "list the tags of a repository",
+	  "usage: plinth tags [--json] [OPTIONS] HOST[:PORT]/REPO | oci:DIR\n"
+	  "\n"
+	  "List every tag of the repository (all pages), sorted, or the ref names of a layout.\n"
+	  "\n"
+	  CLI_REG_HELP },
 	{ "vulndb", cmd_vulndb, "import and update the offline vulnerability database",
 	  "usage: plinth vulndb import --db PATH [--kind osv|debian|alpine|auto] SOURCE...\n"
 	  "       plinth vulndb update [--db PATH] [--repo PATH|URL] [--ref REF] [--offline]\n"

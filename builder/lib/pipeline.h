@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "lib/oci.h"
+#include "lib/registry.h"
 #include "lib/recipe.h"
 #include "lib/vulndb.h"
 #include "util/err.h"
@@ -22,7 +23,8 @@
 struct pl_source_opts {
 	const char *repo;      /* path or URL; NULL = "." */
 	const char *ref;       /* NULL = HEAD */
-	const char *cache_dir; /* clones of URLs, file-content store */
+	const char *cache_dir; /* clones of URLs, file-content store, pulled images */
+	const struct pl_reg_opts *reg; /* registry options for image references; NULL = defaults */
 };
 
 struct pl_build_opts {
@@ -46,6 +48,7 @@ struct pl_build_opts {
 	const char *out_ref;           /* the ref to tag instead of NAME:TAG, or NULL */
 	const char *const *patch_ids;  /* only these patches (npatch_ids > 0) */
 	size_t npatch_ids;
+	const char *push_to;           /* "REGISTRY/NAMESPACE": publish every tag there, or NULL */
 };
 
 
@@ -75,6 +78,9 @@ struct pl_built_image {
 	char *patch_closed;            /* JSON {"PL-1": ["CVE-a"]}: CVEs each patch closed */
 	bool patched_scan;             /* before_sev is the scan before patching */
 	size_t before_sev[7];
+	/* publishing (push_to) */
+	struct pl_oci_strv published;  /* "REGISTRY/NAMESPACE/NAME:TAG" for each tag pushed */
+	uint64_t bytes_sent;           /* blob bytes uploaded for this image */
 };
 
 struct pl_build_result {
@@ -120,6 +126,14 @@ int pl_patch_image(const struct pl_patch_image_opts *o, struct pl_build_result *
  */
 int pl_patch_plan(const struct pl_source_opts *so, const char *const *recipes, size_t n,
 		  bool offline, json_t **out, struct pl_err *err);
+
+/*
+ * Publish a built image: each of its layout refs NAME:TAG in out_dir is
+ * copied to push_to/NAME:TAG (blobs first, the tag last; blobs the registry
+ * has are skipped or mounted), recorded in img->published.
+ */
+int pl_publish(const struct pl_source_opts *so, const char *out_dir, const char *push_to,
+	       struct pl_built_image *img, struct pl_err *err);
 
 /* The build result as JSON (caller owns *out). */
 int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct pl_err *err);
@@ -221,10 +235,23 @@ int pl_lint_repo(const struct pl_source_opts *src, const char *const *recipes, s
 		 struct pl_lint *out, struct pl_err *err);
 
 /*
- * Describe the image ref names ("oci:DIR[:REF]") as JSON: digest, media type,
+ * Describe the image ref names ("oci:DIR[:REF]" or a registry reference, pulled
+ * through pl_image_local) as JSON: digest, media type,
  * and for a manifest its manifest and config; for an index the index and
  * each platform's manifest and config. Caller owns *out.
  */
-int pl_inspect(const char *ref, json_t **out, struct pl_err *err);
+int pl_inspect(const struct pl_source_opts *so, const char *ref, json_t **out,
+	       struct pl_err *err);
+
+/*
+ * An image reference as an OCI layout reference: "oci:..." is returned as
+ * it is; a registry reference is pulled (every platform; blobs already in
+ * the cache are not fetched again) into the layout <cache_dir>/images and
+ * named there, and *local is "oci:<cache_dir>/images:<name>". With digest
+ * non-NULL it gets the top manifest's digest (registry references only;
+ * "" otherwise). Caller frees *local.
+ */
+int pl_image_local(const struct pl_source_opts *so, const char *ref, char **local,
+		   char digest[PL_DIGEST_SIZE], struct pl_err *err);
 
 #endif

@@ -91,6 +91,7 @@ const char *pl_err_name(int code)
 	case PL_EPOLICY: return "refused by policy";
 	case PL_EEXIST: return "already exists";
 	case PL_EUSAGE: return "usage error";
+	case PL_EAUTH: return "authentication failed";
 	default: return "error";
 	}
 }

@@ -18,6 +18,7 @@
 #define PL_EPOLICY -8   /* refused by policy (unsafe path, gate) */
 #define PL_EEXIST -9    /* already exists */
 #define PL_EUSAGE -10   /* command-line misuse (exit code 2) */
+#define PL_EAUTH -11    /* credentials refused or missing */
 
 #define PL_ERR_MSG_MAX 512
 

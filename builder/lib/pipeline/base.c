@@ -123,6 +123,7 @@ int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char 
 	struct pl_ref r;
 	struct pl_oci_layout *l = NULL;
 	struct pl_oci_desc top, man;
+	char *local = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -130,13 +131,20 @@ int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char 
 	memset(&top, 0, sizeof(top));
 	memset(&man, 0, sizeof(man));
 	rc = pl_ref_parse(ref, &r, err);
+	if (rc == 0 && r.kind == PL_REF_REGISTRY) {
+		static const struct pl_source_opts none;
+
+		/* a registry base is pulled into the cache's layout first */
+		pl_ref_release(&r);
+		rc = pl_image_local(c->so ? c->so : &none, ref, &local, NULL, err);
+		if (rc == 0)
+			rc = pl_ref_parse(local, &r, err);
+	}
 	if (rc < 0)
 		goto out;
 	if (r.kind != PL_REF_OCI) {
 		rc = pl_err_set(err, PL_EINVAL,
-				"base '%s': only oci:PATH:REF bases can be imported by this plinth "
-				"(registry references come with the registry client)",
-				ref);
+				"base '%s': not an image (oci:PATH:REF or a registry reference)", ref);
 		goto out;
 	}
 	out->ref = strdup(ref);
@@ -189,5 +197,6 @@ out:
 	pl_oci_desc_release(&man);
 	pl_oci_layout_free(l);
 	pl_ref_release(&r);
+	free(local);
 	return rc;
 }

@@ -265,7 +265,7 @@ static int build_layers(struct build_ctx *b, const struct pl_recipe *r, const ch
 			struct image_layers *il, struct pl_base *base, struct pl_fstree **out,
 			struct pl_err *err)
 {
-	struct pl_assemble_ctx ac = { b->src, b->content, b->epoch };
+	struct pl_assemble_ctx ac = { b->src, b->content, b->epoch, &b->o->src };
 	const struct pl_apt_lock *lock = pl_locks_get(locks, deb_arch);
 	struct pl_fstree *merged = NULL, *work = NULL, *t = NULL;
 	struct pl_buf by = PL_BUF_INIT;
@@ -1093,6 +1093,9 @@ int pl_build(const struct pl_build_opts *o, struct pl_build_result *res, struct 
 		rc = build_all(&b, &names, out_dir, res, err);
 	if (rc == 0 && o->check_reproducible)
 		rc = check_reproducible(&b, &names, res, err);
+	/* only after every check: a tag in the registry is what developers pull */
+	for (size_t i = 0; rc == 0 && o->push_to && i < res->n; i++)
+		rc = pl_publish(&o->src, out_dir, o->push_to, &res->images[i], err);
 out:
 	pl_oci_strv_release(&names);
 	pl_source_release(&src);
@@ -1114,6 +1117,7 @@ void pl_build_result_release(struct pl_build_result *res)
 		pl_oci_desc_release(&img->desc);
 		pl_oci_strv_release(&img->refs);
 		pl_oci_strv_release(&img->platforms);
+		pl_oci_strv_release(&img->published);
 	}
 	free(res->images);
 	free(res->repo_url);
@@ -1251,6 +1255,11 @@ int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct
 			rc = pl_json_set_new(o, "scan", scan_json(img), err);
 		if (rc == 0 && img->patch_ids)
 			rc = pl_json_set_new(o, "patches", patches_json(img), err);
+		if (rc == 0 && img->published.n)
+			rc = pl_json_set_new(o, "published", strv_json(&img->published), err);
+		if (rc == 0 && img->published.n)
+			rc = pl_json_set_new(o, "bytesSent", json_integer((json_int_t)img->bytes_sent),
+					     err);
 	}
 	if (rc < 0) {
 		json_decref(j);

@@ -60,8 +60,10 @@ static int manifest_json(struct pl_oci_layout *l, const struct pl_oci_desc *d, j
 	return 0;
 }
 
-int pl_inspect(const char *refstr, json_t **out, struct pl_err *err)
+int pl_inspect(const struct pl_source_opts *so, const char *name, json_t **out,
+	       struct pl_err *err)
 {
+	char *refstr = NULL;
 	struct pl_ref ref;
 	struct pl_oci_layout *l = NULL;
 	struct pl_oci_desc d;
@@ -75,14 +77,13 @@ int pl_inspect(const char *refstr, json_t **out, struct pl_err *err)
 	memset(&d, 0, sizeof(d));
 	memset(&ix, 0, sizeof(ix));
 	*out = NULL;
-	rc = pl_ref_parse(refstr, &ref, err);
+	rc = pl_image_local(so, name, &refstr, NULL, err);
+	if (rc == 0)
+		rc = pl_ref_parse(refstr, &ref, err);
 	if (rc < 0)
 		goto out;
 	if (ref.kind != PL_REF_OCI) {
-		rc = pl_err_set(err, PL_EINVAL,
-				"'%s': only oci:DIR[:REF] images can be inspected by this plinth "
-				"(registry references come with the registry client)",
-				refstr);
+		rc = pl_err_set(err, PL_EINVAL, "'%s': not an image reference", name);
 		goto out;
 	}
 	rc = pl_oci_layout_open(&l, ref.path, false, err);
@@ -126,7 +127,7 @@ int pl_inspect(const char *refstr, json_t **out, struct pl_err *err)
 	}
 out:
 	if (rc < 0) {
-		pl_err_wrap(err, "inspect '%s'", refstr);
+		pl_err_wrap(err, "inspect '%s'", name);
 		json_decref(o);
 		o = NULL;
 	}
@@ -137,6 +138,7 @@ out:
 	pl_oci_index_release(&ix);
 	pl_oci_desc_release(&d);
 	pl_oci_layout_free(l);
+	free(refstr);
 	pl_ref_release(&ref);
 	return rc;
 }

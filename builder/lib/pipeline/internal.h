@@ -47,6 +47,7 @@ struct pl_assemble_ctx {
 	struct pl_source *src;
 	struct pl_cas *content; /* file contents */
 	int64_t epoch;          /* mtime of everything the recipe declares */
+	const struct pl_source_opts *so; /* registry options and cache for registry bases */
 };
 
 /*

@@ -99,6 +99,7 @@ static int image_inventory(const struct pl_scan_target_opts *o, struct pl_invent
 	if (rc == 0) {
 		pl_cas_set_sync(content, false);
 		ac.content = content;
+		ac.so = &o->src;
 		rc = pl_fstree_new(&t, err);
 	}
 	if (rc == 0)
@@ -132,13 +133,9 @@ int pl_scan_target(const struct pl_scan_target_opts *o, struct pl_scan_result *r
 		have_src = true;
 	if (!strncmp(o->target, "rootfs:", 7)) {
 		rc = pl_scan_inventory_dir(o->target + 7, &res->inv, err);
-	} else if (!strncmp(o->target, "oci:", 4)) {
-		rc = image_inventory(o, &res->inv, digest, err);
 	} else {
-		rc = pl_err_set(err, PL_EINVAL,
-				"'%s': scan takes oci:DIR:REF or rootfs:DIR (registry references "
-				"come with the registry client)",
-				o->target);
+		/* oci:DIR:REF, or a registry reference pulled by the base import */
+		rc = image_inventory(o, &res->inv, digest, err);
 	}
 	if (rc < 0)
 		goto out;
