@@ -95,8 +95,8 @@ fuzz-replay: $(FUZZ_BIN)
 	@set -e; for t in $(FUZZ_BIN); do n=$${t##*/replay_}; \
 	  echo "== fuzz replay $$n"; $$t tests/fuzz/corpus/$$n; done
 
-integration: $(PLINTH)
-	PLINTH=$(abspath $(PLINTH)) tests/integration/run.sh
+integration: $(PLINTH) $(BUILD)/bench/bench_ledger
+	PLINTH=$(abspath $(PLINTH)) BENCH_BIN=$(abspath $(BUILD)/bench) tests/integration/run.sh
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 check
@@ -112,6 +112,7 @@ bench: $(PLINTH) $(BENCH_BIN)
 	BENCH_BIN=$(abspath $(BUILD)/bench) ci/bench-vuln.sh
 	PLINTH=$(abspath $(PLINTH)) ci/bench-patch.sh
 	PLINTH=$(abspath $(PLINTH)) ci/bench-push.sh
+	PLINTH=$(abspath $(PLINTH)) BENCH_BIN=$(abspath $(BUILD)/bench) ci/bench-ledger.sh
 
 demo: deps
 	$(MAKE) $(PLINTH)

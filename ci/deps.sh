@@ -8,7 +8,7 @@ libgit2-dev libarchive-dev libjansson-dev libssl-dev libcurl4-openssl-dev
 libcmocka-dev libyaml-dev libsqlite3-dev libzstd-dev zlib1g-dev libdeflate-dev libisal-dev
 clang libclang-rt-14-dev
 skopeo umoci docker-registry gpgv
-tar gzip pigz zstd xz-utils time curl
+tar gzip pigz zstd xz-utils time curl sqlite3 chromium
 python3 python3-jsonschema golang-github-opencontainers-image-spec-dev
 dpkg-dev apt-utils gnupg debian-archive-keyring mmdebstrap liblzma-dev fakeroot"
 

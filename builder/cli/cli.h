@@ -33,6 +33,10 @@ int cmd_copy(int argc, char **argv);
 int cmd_login(int argc, char **argv);
 int cmd_logout(int argc, char **argv);
 int cmd_tags(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_rollout(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_advisory(int argc, char **argv);
 
 struct pl_build_result;
 /* Print a build result: a line per ref with its digest, patches and scan summary. */

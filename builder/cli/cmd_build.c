@@ -12,7 +12,8 @@
 #include "util/json.h"
 
 enum { OPT_REPO = 256, OPT_REF, OPT_OUT, OPT_ALL, OPT_ZSTD, OPT_JSON, OPT_REPRO, OPT_CACHE,
-       OPT_THREADS, OPT_OFFLINE, OPT_UPDATE_LOCK, OPT_DB, OPT_PUSH };
+       OPT_THREADS, OPT_OFFLINE, OPT_UPDATE_LOCK, OPT_DB, OPT_PUSH, OPT_JOBS, OPT_FORCE,
+       OPT_LEDGER };
 
 static const struct option options[] = {
 	{ "repo", required_argument, NULL, OPT_REPO },
@@ -28,6 +29,9 @@ static const struct option options[] = {
 	{ "update-lock", no_argument, NULL, OPT_UPDATE_LOCK },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "push", required_argument, NULL, OPT_PUSH },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "ledger", required_argument, NULL, OPT_LEDGER },
 	CLI_REG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -98,10 +102,62 @@ static void print_patches(const struct pl_built_image *img)
 	json_decref(closed);
 }
 
+static const char *outcome(const struct pl_built_image *img)
+{
+	if (img->rc == 0)
+		return img->unchanged ? "unchanged" : "built";
+	return img->gate_refused ? "refused by policy" : "failed";
+}
+
+/* "2 critical, 1 high" of an image's findings, or "-" */
+static void findings(const struct pl_built_image *img, char *out, size_t n)
+{
+	size_t k = 0;
+
+	out[0] = 0;
+	for (int i = PL_SEV_COUNT - 1; i >= 0 && k < n; i--)
+		if (img->by_sev[i])
+			k += (size_t)snprintf(out + k, n - k, "%s%zu %s", k ? ", " : "",
+					      img->by_sev[i], pl_sev_name((enum pl_sev)i));
+	if (!out[0])
+		snprintf(out, n, "%s", img->scanned ? "none" : "-");
+}
+
+/* The fleet's summary: one row per image. */
+static void print_summary(const struct pl_build_result *res)
+{
+	printf("\n%-24s %-19s %-22s %-26s %s\n", "IMAGE", "DIGEST", "PATCHES", "FINDINGS",
+	       "OUTCOME");
+	for (size_t i = 0; i < res->n; i++) {
+		const struct pl_built_image *img = &res->images[i];
+		char f[128];
+
+		findings(img, f, sizeof(f));
+		printf("%-24s %-19.19s %-22s %-26s %s\n", img->name ? img->name : "?",
+		       img->rc == 0 ? img->desc.digest : "-", img->patch_ids ? img->patch_ids : "-",
+		       f, outcome(img));
+	}
+	printf("%zu built, %zu unchanged, %zu refused by policy, %zu failed%s%s\n", res->built,
+	       res->unchanged, res->refused, res->failed, res->ledger ? "; recorded in " : "",
+	       res->ledger ? res->ledger : "");
+}
+
 void cli_print_build(const struct pl_build_result *res)
 {
 	for (size_t i = 0; i < res->n; i++) {
 		const struct pl_built_image *img = &res->images[i];
+
+		if (img->rc < 0) {
+			printf("%s: %s: %s\n", img->name ? img->name : "?", outcome(img),
+			       img->message ? img->message : "");
+			continue;
+		}
+		if (img->unchanged) {
+			for (size_t k = 0; k < img->refs.n; k++)
+				printf("oci:%s:%s %s (unchanged)\n", res->out_dir, img->refs.v[k],
+				       img->desc.digest);
+			continue;
+		}
 
 		for (size_t k = 0; k < img->refs.n; k++)
 			printf("oci:%s:%s %s%s\n", res->out_dir, img->refs.v[k], img->desc.digest,
@@ -113,6 +169,8 @@ void cli_print_build(const struct pl_build_result *res)
 		if (img->refs.n)
 			print_scan(img);
 	}
+	if (res->n > 1)
+		print_summary(res);
 }
 
 int cmd_build(int argc, char **argv)
@@ -147,6 +205,17 @@ int cmd_build(int argc, char **argv)
 		case OPT_UPDATE_LOCK: o.update_lock = true; break;
 		case OPT_DB: o.db_path = optarg; break;
 		case OPT_PUSH: o.push_to = optarg; break;
+		case OPT_FORCE: o.force = true; break;
+		case OPT_LEDGER: o.ledger_path = optarg; break;
+		case OPT_JOBS: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || n < 1 || n > 64)
+				return cli_usage_error("build", "--jobs wants 1..64, not '%s'", optarg);
+			o.jobs = (int)n;
+			break;
+		}
 		case OPT_THREADS: {
 			char *end;
 			long n = strtol(optarg, &end, 10);
@@ -194,11 +263,8 @@ int cmd_build(int argc, char **argv)
 		o.src.cache_dir = cache;
 	}
 	rc = pl_build(&o, &res, &err);
-	if (rc < 0) {
+	if (rc < 0 && res.n == 0) {
 		ret = cli_fail("build", &err);
-		for (size_t i = 0; i < res.n; i++)
-			if (res.images[i].gate_refused)
-				ret = PL_EXIT_POLICY;
 	} else if (json) {
 		struct pl_buf b = PL_BUF_INIT;
 		json_t *j = NULL;
@@ -211,6 +277,12 @@ int cmd_build(int argc, char **argv)
 		pl_buf_release(&b);
 	} else {
 		cli_print_build(&res);
+	}
+	if (rc < 0 && res.n > 0) {
+		ret = cli_fail("build", &err);
+		/* exit 3 only when the policy alone refused */
+		if (res.failed == 0 && res.refused > 0)
+			ret = PL_EXIT_POLICY;
 	}
 	pl_build_result_release(&res);
 	free(cache);

@@ -10,10 +10,27 @@
 #include "util/log.h"
 
 static const struct pl_cmd commands[] = {
+	{ "advisory", cmd_advisory, "write the bulletin for one patch: what it fixes, what to pull",
+	  "usage: plinth advisory [--ledger PATH] [--format md|json|html] [--out FILE]\n"
+	  "                       [--keys DIR] [--cosign-key FILE] PATCH-ID\n"
+	  "\n"
+	  "The bulletin developers receive about a central patch, from the build ledger: what\n"
+	  "it fixes (CVEs, severity, advisory), which images and tags carry it with their new\n"
+	  "digests and where they were published, how to pull and verify them by digest\n"
+	  "(plinth pull, plinth verify, cosign verify), and which images are still built but\n"
+	  "unpublished, pending or failed. The HTML form is one self-contained page.\n"
+	  "\n"
+	  "  --ledger PATH          the build ledger (default $PLINTH_LEDGER, else\n"
+	  "                         ~/.cache/plinth/ledger.db)\n"
+	  "  --format FORMAT        md (default), json or html\n"
+	  "  --out FILE             write to FILE (atomically) instead of stdout\n"
+	  "  --keys DIR             trusted keys directory named in the verify commands (keys/)\n"
+	  "  --cosign-key FILE      public key named in the cosign command (keys/cosign.pub)\n" },
 	{ "build", cmd_build, "build images from recipes at a commit",
 	  "usage: plinth build [--repo PATH|URL] [--ref REF] [--out oci:DIR] [--all | RECIPE...]\n"
 	  "                    [--zstd] [--json] [--check-reproducible] [--offline] [--update-lock]\n"
-	  "                    [--push REGISTRY/NAMESPACE] [REGISTRY OPTIONS]\n"
+	  "                    [--jobs N] [--force] [--ledger PATH] [--push REGISTRY/NAMESPACE]\n"
+	  "                    [REGISTRY OPTIONS]\n"
 	  "\n"
 	  "Build each RECIPE (a name under recipes/, or --all) from the curation repo at REF\n"
 	  "into the OCI image layout DIR, tagged NAME:TAG for each of the recipe's tags.\n"
@@ -31,6 +48,11 @@ static const struct pl_cmd commands[] = {
 	  "  --offline              use only cached downloads; say what is missing\n"
 	  "  --update-lock          resolve packages afresh instead of using recipes/NAME.lock.json\n"
 	  "  --db PATH              vulnerability database for the gate (default plinth.yaml's)\n"
+	  "  --jobs N               build N recipes at once (default 1); a failing recipe does not\n"
+	  "                         stop the others, the summary says how each went\n"
+	  "  --force                rebuild recipes whose inputs are unchanged since their last\n"
+	  "                         successful build (otherwise they are reported 'unchanged')\n"
+	  "  --ledger PATH          the build ledger to record in (default plinth.yaml's ledger.path)\n"
 	  "  --push REGISTRY/NS     publish every image under each of its tags to REGISTRY/NS/NAME:TAG\n"
 	  "                         after every check passed (blobs first, the tag last)\n"
 	  CLI_REG_HELP
@@ -52,6 +74,17 @@ static const struct pl_cmd commands[] = {
 	  "  --json                 print the digest, the blobs and the bytes sent\n"
 	  "  --parallel N           blobs in flight at once (default 4)\n"
 	  CLI_REG_HELP },
+	{ "history", cmd_history, "list an image's builds: outcome, digest, findings, patches",
+	  "usage: plinth history [--ledger PATH] [--format table|json] IMAGE\n"
+	  "\n"
+	  "Every recorded build of IMAGE (a recipe name), newest first: when it finished, its\n"
+	  "outcome, image digest, commit, findings by severity before and after patching\n"
+	  "(critical/high/medium/low), the patches it applied, where it was published and why\n"
+	  "it failed. An image the ledger never saw is an error (exit 1).\n"
+	  "\n"
+	  "  --ledger PATH          the build ledger (default $PLINTH_LEDGER, else\n"
+	  "                         ~/.cache/plinth/ledger.db)\n"
+	  "  --format FORMAT        table (default) or json\n" },
 	{ "inspect", cmd_inspect, "show an image's manifest, layers, config and annotations",
 	  "usage: plinth inspect [--json] [OPTIONS] oci:DIR:REF | HOST/REPO[:TAG|@DIGEST]\n"
 	  "\n"
@@ -97,6 +130,16 @@ static const struct pl_cmd commands[] = {
 	  "\n"
 	  "--plan lists, without building, which patches apply to each recipe (matched on its\n"
 	  "lock, name and labels) and what each would do.\n" },
+	{ "plan", cmd_plan, "which images need a rebuild and why, as a CI job matrix",
+	  "usage: plinth plan [--repo PATH|URL] [--ref REF] [--ledger PATH] [--out oci:DIR] [--json]\n"
+	  "                   [--all | RECIPE...]\n"
+	  "\n"
+	  "Compare each recipe's inputs at REF with its last successful build in the ledger and\n"
+	  "say why it needs a rebuild: never built, the recipe or its lock changed, a new patch\n"
+	  "applies, the base image changed, the vulnerability database changed (when the gate\n"
+	  "uses it), or its image is gone from the layout. --json adds \"matrix\": {\"include\":\n"
+	  "[{\"recipe\", \"reasons\"}]}, which a CI system fans out over, one\n"
+	  "'plinth build RECIPE' per entry (see docs/fleet.md).\n" },
 	{ "pull", cmd_copy, "copy an image from a registry (same as copy)",
 	  "usage: plinth pull [OPTIONS] SOURCE DESTINATION\n"
 	  "\n"
@@ -125,6 +168,27 @@ static const struct pl_cmd commands[] = {
 	  "  --json                 print the digest, the blobs and the bytes sent\n"
 	  "  --parallel N           blobs in flight at once (default 4)\n"
 	  CLI_REG_HELP },
+	{ "rollout", cmd_rollout, "show which patch has reached which image",
+	  "usage: plinth rollout [--ledger PATH] [--format table|json|html|md] [--out FILE]\n"
+	  "                      [PATCH-ID...]\n"
+	  "\n"
+	  "The rollout of the central patches across the images, from the build ledger. Each\n"
+	  "(patch, image) cell is published (digest, when, where), built (not yet published),\n"
+	  "pending (no build since the patch appeared took it), failed (the newest build failed,\n"
+	  "with the reason) or not-applicable; a published or built cell whose image's newest\n"
+	  "build failed is marked too. Without ids: every patch in the ledger by every image.\n"
+	  "\n"
+	  "The table is a line per patch with counts by state, or with PATCH-IDs every image's\n"
+	  "state, digest, time, commit and where it went. html writes one self-contained page\n"
+	  "(no external assets): the patches-by-images matrix coloured by state, filters by\n"
+	  "state and name, and each cell's build on a click. json is for tools.\n"
+	  "\n"
+	  "  --ledger PATH          the build ledger (default $PLINTH_LEDGER, else\n"
+	  "                         ~/.cache/plinth/ledger.db)\n"
+	  "  --format FORMAT        table (default), json, html or md\n"
+	  "  --out FILE             write to FILE (atomically) instead of stdout\n"
+	  "\n"
+	  "An unknown PATCH-ID is an error (exit 1).\n" },
 	{ "scan", cmd_scan, "list the known vulnerabilities of an image, and gate on them",
 	  "usage: plinth scan [--db PATH] [--format table|json|sarif] [--fail-on SEVERITY]\n"
 	  "                   [--ignore-unfixed] [--arch ARCH] oci:DIR:REF | rootfs:DIR\n"

@@ -231,6 +231,15 @@ struct pl_ledger_rollout_opts {
 	const struct pl_ledger_patch *extra;
 	size_t nextra;
 	int64_t now;
+	/*
+	 * For a cell no build has evaluated (pending, or failed before
+	 * patching): does the patch apply to the image as the curation repo
+	 * stands? 0 makes the cell not-applicable (build = latest), 1 or
+	 * a negative value (unknown: an image the repo no longer has) keeps it.
+	 * NULL: every unevaluated cell may apply.
+	 */
+	int (*applies)(void *ctx, const char *patch_id, const char *image);
+	void *applies_ctx;
 };
 
 /*
@@ -296,5 +305,63 @@ int pl_ledger_build_json(const struct pl_ledger_build *b, json_t **out, struct p
 int pl_ledger_history_json(const struct pl_ledger_history *h, json_t **out, struct pl_err *err);
 int pl_ledger_rollout_json(const struct pl_ledger_rollout *r, json_t **out, struct pl_err *err);
 int pl_ledger_advisory_json(const struct pl_ledger_rollout *r, json_t **out, struct pl_err *err);
+
+/* ---- reports: terminal tables, Markdown, self-contained HTML ---- */
+
+struct pl_buf;
+
+/*
+ * What the report renderers show besides the data; every field may be
+ * NULL or 0, and a NULL opts is all defaults. generated is only printed
+ * (pass a fixed time for reproducible output).
+ */
+struct pl_ledger_report_opts {
+	const char *title;      /* heading (default "Security patch rollout") */
+	const char *source;     /* the ledger's path, shown in the page header */
+	int64_t generated;      /* "as of" time, unix seconds; 0 omits it */
+	const char *keys_dir;   /* advisory: plinth verify --keys DIR (default "keys/") */
+	const char *cosign_key; /* advisory: cosign verify --key FILE (default "keys/cosign.pub") */
+};
+
+/*
+ * Each appends one rendering to out and returns 0, or PL_ENOMEM (out then
+ * holds a partial rendering the caller discards). Every string from the
+ * ledger is escaped for the output (HTML, Markdown, shell words in the
+ * pull and verify commands; control characters are dropped on terminals).
+ *
+ * rollout_table: without detail one line per patch with counts by state;
+ * with detail, per patch a block listing every applicable image's state,
+ * digest, time, commit and where it went or why it failed.
+ * rollout_md: the summary and the per-patch tables as Markdown.
+ * rollout_html: one HTML page with no external assets (inline CSS and JS,
+ * a CSP forbidding any fetch): the patches-by-images matrix
+ * (table#matrix, one td[data-patch][data-image][data-state] per cell,
+ * [data-latest-failed] marks a cell whose image's newest build failed), a
+ * legend that filters by state, a text filter (#filter-text), and a
+ * detail panel (#detail, filled with dd[data-field] entries) for the
+ * clicked cell or patch; the URL fragment #cell=PATCH/IMAGE or
+ * #patch=PATCH selects one on load, and body[data-ready="1"] says the
+ * script ran. The matrix data is embedded as JSON (rollout_json's shape).
+ * history_table: one line per build, newest first, then the published
+ * locations and messages.
+ * advisory_md/_html: the bulletin for r from pl_ledger_advisory (one patch,
+ * else PL_EINVAL): what it fixes, the images and tags carrying it with
+ * their digests and where they went, how to pull and verify them by
+ * digest, and what is still built-only, pending or failed.
+ */
+int pl_ledger_rollout_table(const struct pl_ledger_rollout *r, bool detail, struct pl_buf *out,
+			    struct pl_err *err);
+int pl_ledger_rollout_md(const struct pl_ledger_rollout *r, const struct pl_ledger_report_opts *o,
+			 struct pl_buf *out, struct pl_err *err);
+int pl_ledger_rollout_html(const struct pl_ledger_rollout *r,
+			   const struct pl_ledger_report_opts *o, struct pl_buf *out,
+			   struct pl_err *err);
+int pl_ledger_history_table(const struct pl_ledger_history *h, struct pl_buf *out,
+			    struct pl_err *err);
+int pl_ledger_advisory_md(const struct pl_ledger_rollout *r, const struct pl_ledger_report_opts *o,
+			  struct pl_buf *out, struct pl_err *err);
+int pl_ledger_advisory_html(const struct pl_ledger_rollout *r,
+			    const struct pl_ledger_report_opts *o, struct pl_buf *out,
+			    struct pl_err *err);
 
 #endif

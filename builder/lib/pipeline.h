@@ -49,6 +49,11 @@ struct pl_build_opts {
 	const char *const *patch_ids;  /* only these patches (npatch_ids > 0) */
 	size_t npatch_ids;
 	const char *push_to;           /* "REGISTRY/NAMESPACE": publish every tag there, or NULL */
+	/* fleet builds */
+	int jobs;                      /* recipes built at once; 0 = 1 */
+	bool force;                    /* rebuild even when the inputs are unchanged */
+	const char *ledger_path;       /* NULL: plinth.yaml's ledger.path */
+	bool no_ledger;                /* neither read nor append build records */
 };
 
 
@@ -78,6 +83,14 @@ struct pl_built_image {
 	char *patch_closed;            /* JSON {"PL-1": ["CVE-a"]}: CVEs each patch closed */
 	bool patched_scan;             /* before_sev is the scan before patching */
 	size_t before_sev[7];
+	size_t fixable_sev[7];         /* by_sev, only findings with a fixed version */
+	size_t before_fixable_sev[7];
+	/* the fleet: how this recipe's build went */
+	int rc;                        /* 0, or the error that stopped it */
+	char *message;                 /* that error's message, or NULL */
+	bool unchanged;                /* inputs as at its last successful build: not rebuilt */
+	char inputs[PL_DIGEST_SIZE];   /* digest of everything the build depends on */
+	int64_t started, finished;
 	/* publishing (push_to) */
 	struct pl_oci_strv published;  /* "REGISTRY/NAMESPACE/NAME:TAG" for each tag pushed */
 	uint64_t bytes_sent;           /* blob bytes uploaded for this image */
@@ -88,16 +101,26 @@ struct pl_build_result {
 	char *repo_url;
 	int64_t epoch;
 	char *out_dir;
-	struct pl_built_image *images;
+	char *ledger;                  /* the ledger the builds were recorded in, or NULL */
+	struct pl_built_image *images; /* one per recipe asked for, in name order */
 	size_t n;
+	size_t built, unchanged, refused, failed;
 };
 
 /*
- * Build the recipes named in o (or all) at the commit into the layout. Stops
- * at the first failing recipe with an error naming it; images already built
- * stay in res. With check_reproducible, a second build into a scratch layout
- * must give the same digests, else PL_EVERIFY naming the first blob that
- * differs. Release res with pl_build_result_release in every case.
+ * Build the recipes named in o (or all) at the commit into the layout,
+ * o->jobs at once. A failing recipe does not stop the others: each image
+ * in res says how its build went (rc, message, gate_refused, unchanged).
+ * A recipe whose inputs (recipe and lock blobs, the patches that may apply,
+ * base image digest, database snapshot when the gate uses it, builder and
+ * options) equal those of its last successful build in the ledger, and
+ * whose image is still in the layout, is not rebuilt unless o->force.
+ * Every build is appended to the ledger, whatever its outcome. Returns 0
+ * when every recipe succeeded; otherwise an error summing up the failures
+ * (PL_EPOLICY when all of them were gate refusals). With
+ * check_reproducible, the recipes built are built again into a scratch
+ * layout and must give the same digests, else PL_EVERIFY. Release res with
+ * pl_build_result_release in every case.
  */
 int pl_build(const struct pl_build_opts *o, struct pl_build_result *res, struct pl_err *err);
 void pl_build_result_release(struct pl_build_result *res);
@@ -134,6 +157,46 @@ int pl_patch_plan(const struct pl_source_opts *so, const char *const *recipes, s
  */
 int pl_publish(const struct pl_source_opts *so, const char *out_dir, const char *push_to,
 	       struct pl_built_image *img, struct pl_err *err);
+
+/*
+ * plinth plan: for the recipes of o (all when o->all or none named), which
+ * need a rebuild at the commit and why, against their last successful
+ * build in the ledger (o->ledger_path or plinth.yaml's): {"commit",
+ * "images": [{"recipe", "rebuild", "reasons": [...], "last": {...}}],
+ * "matrix": {"include": [{"recipe", "reasons"}]}}. Caller owns *out.
+ */
+int pl_plan(const struct pl_build_opts *o, json_t **out, struct pl_err *err);
+
+struct pl_ledger;
+struct pl_ledger_rollout;
+
+struct pl_rollout_opts {
+	struct pl_source_opts src;  /* the curation repo (default: around the current directory) */
+	const char *ledger_path;    /* NULL: plinth.yaml's ledger.path, else out/ledger.db */
+	const char *const *patch_ids; /* only these patches (npatch_ids > 0) */
+	size_t npatch_ids;
+	int64_t now;                /* "first seen" of patches no build has seen yet */
+};
+
+/*
+ * The rollout matrix from the ledger and the curation repo as it stands:
+ * patches at the commit that no build evaluated yet are included, and a
+ * cell no build evaluated is not-applicable when the patch does not match
+ * the recipe (its lock, name, labels). Outside a curation repo (and without
+ * o->src.repo) the ledger alone answers. *ledger is the opened ledger (the
+ * rollout's strings live in *out; free both).
+ */
+int pl_rollout(const struct pl_rollout_opts *o, struct pl_ledger **ledger,
+	       struct pl_ledger_rollout **out, struct pl_err *err);
+
+/*
+ * Where the ledger is: flag when given, else plinth.yaml's ledger.path in
+ * the curation repo of so (when it opens), else "out/ledger.db". A missing
+ * file is PL_ENOTFOUND naming it (reports never create a ledger). Caller
+ * frees *path.
+ */
+int pl_ledger_locate(const struct pl_source_opts *so, const char *flag, char **path,
+		     struct pl_err *err);
 
 /* The build result as JSON (caller owns *out). */
 int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct pl_err *err);

@@ -28,6 +28,7 @@ struct ref {
 
 struct ctx {
 	struct pl_ledger *l;
+	const struct pl_ledger_rollout_opts *o;
 	struct ldg_arena *a;
 	struct patch_row *all; /* every known patch plus unknown extras */
 	size_t nall;
@@ -393,6 +394,11 @@ static void resolve(struct ctx *c, size_t p, size_t i, struct pl_ledger_cell *ce
 	} else if (r->carrier) {
 		cell->state = PL_LEDGER_BUILT;
 		b = find_ref(c, r->carrier);
+	} else if (!r->exists && c->o && c->o->applies &&
+		   c->o->applies(c->o->applies_ctx, c->sel[p]->p.id, c->image_names[i]) == 0) {
+		/* never evaluated, and as the repo stands the patch does not apply */
+		cell->state = PL_LEDGER_STATE_NA;
+		b = latest;
 	} else if (latest_bad &&
 		   (r->exists ||
 		    (latest->npatches == 0 && latest->pub.started >= c->sel[p]->p.first_seen))) {
@@ -449,6 +455,7 @@ int pl_ledger_rollout(struct pl_ledger *l, const struct pl_ledger_rollout_opts *
 	memset(&c, 0, sizeof(c));
 	*out = NULL;
 	c.l = l;
+	c.o = opts;
 	r = calloc(1, sizeof(*r));
 	c.a = calloc(1, sizeof(*c.a));
 	if (!r || !c.a) {
@@ -496,7 +503,8 @@ int pl_ledger_advisory(struct pl_ledger *l, const char *patch_id,
 		       const struct pl_ledger_patch *extra, size_t nextra, int64_t now,
 		       struct pl_ledger_rollout **out, struct pl_err *err)
 {
-	struct pl_ledger_rollout_opts o = {&patch_id, 1, extra, nextra, now};
+	struct pl_ledger_rollout_opts o = { .patch_ids = &patch_id, .npatch_ids = 1, .extra = extra,
+					    .nextra = nextra, .now = now };
 
 	return pl_ledger_rollout(l, &o, out, err);
 }

@@ -677,6 +677,9 @@ static int scan_gate(struct build_ctx *b, const struct pl_recipe *r,
 		rc = policy_ignores(prev, pol, err);
 	for (size_t i = 0; rc == 0 && prev && i < PL_SEV_COUNT && i < 7; i++)
 		img->before_sev[i] += prev->by_sev[i];
+	for (size_t i = 0; rc == 0 && prev && i < prev->n; i++)
+		if (!prev->v[i].ignored && prev->v[i].state == PL_FSTATE_FIXED)
+			img->before_fixable_sev[prev->v[i].sev]++;
 	if (rc == 0 && prev && pd && pd->n) {
 		json_t *cj = json_object();
 
@@ -697,6 +700,9 @@ static int scan_gate(struct build_ctx *b, const struct pl_recipe *r,
 	img->patched_scan = before != NULL;
 	for (size_t i = 0; i < PL_SEV_COUNT && i < 7; i++)
 		img->by_sev[i] += rep->by_sev[i];
+	for (size_t i = 0; i < rep->n; i++)
+		if (!rep->v[i].ignored && rep->v[i].state == PL_FSTATE_FIXED)
+			img->fixable_sev[rep->v[i].sev]++;
 	for (size_t i = 0; i < PL_FSTATE_COUNT && i < 4; i++)
 		img->by_state[i] += rep->by_state[i];
 	img->ignored += rep->ignored;
@@ -1033,14 +1039,21 @@ static int check_reproducible(struct build_ctx *b, const struct pl_oci_strv *nam
 		goto out;
 	}
 	for (size_t i = 0; i < res->n; i++) {
-		res->images[i].reproducible =
-			!strcmp(res->images[i].desc.digest, again.images[i].desc.digest);
-		if (!res->images[i].reproducible && rc == 0)
+		struct pl_built_image *img = &res->images[i];
+		const struct pl_built_image *two = NULL;
+
+		for (size_t k = 0; k < again.n; k++)
+			if (img->name && again.images[k].name &&
+			    !strcmp(img->name, again.images[k].name))
+				two = &again.images[k];
+		if (!two)
+			continue;
+		img->reproducible = !strcmp(img->desc.digest, two->desc.digest);
+		if (!img->reproducible && rc == 0)
 			rc = pl_err_set(err, PL_EVERIFY,
 					"'%s' is not reproducible: first build %s, second build %s "
 					"(kept in %s)",
-					res->images[i].name, res->images[i].desc.digest,
-					again.images[i].desc.digest, dir.data);
+					img->name, img->desc.digest, two->desc.digest, dir.data);
 	}
 out:
 	pl_build_result_release(&again);
@@ -1051,16 +1064,78 @@ out:
 	return rc;
 }
 
-int pl_build(const struct pl_build_opts *o, struct pl_build_result *res, struct pl_err *err)
+/* ---- jobs: what pipeline/fleet.c runs, one recipe at a time per job ---- */
+
+int pl_build_job_open(const struct pl_build_opts *o, const char *out_dir,
+		      struct pl_build_job **out, struct pl_err *err)
 {
-	struct pl_source src;
-	struct pl_oci_strv names = { 0 };
-	struct build_ctx b;
-	const char *out_dir;
-	bool dirty = false;
+	struct build_ctx *b = calloc(1, sizeof(*b));
+	struct pl_source *src = calloc(1, sizeof(*src));
 	int rc;
 
-	memset(res, 0, sizeof(*res));
+	*out = NULL;
+	if (!b || !src) {
+		free(b);
+		free(src);
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	/* each job has its own repository handle and stores: libgit2 objects are per thread */
+	rc = pl_source_open(src, &o->src, NULL, err);
+	if (rc < 0) {
+		free(src);
+		free(b);
+		return rc;
+	}
+	b->o = o;
+	b->src = src;
+	b->epoch = o->has_epoch ? o->epoch : src->commit.time;
+	pl_oci_time(b->epoch, b->created);
+	rc = open_stores(b, o->src.cache_dir, out_dir, err);
+	if (rc < 0) {
+		pl_build_job_free((struct pl_build_job *)b);
+		return rc;
+	}
+	*out = (struct pl_build_job *)b;
+	return 0;
+}
+
+int pl_build_job_recipe(struct pl_build_job *j, const char *name, struct pl_built_image *img,
+			struct pl_err *err)
+{
+	return build_recipe((struct build_ctx *)j, name, img, err);
+}
+
+struct pl_source *pl_build_job_source(struct pl_build_job *j)
+{
+	return ((struct build_ctx *)j)->src;
+}
+
+struct pl_oci_layout *pl_build_job_layout(struct pl_build_job *j)
+{
+	return ((struct build_ctx *)j)->layout;
+}
+
+void pl_build_job_free(struct pl_build_job *j)
+{
+	struct build_ctx *b = (struct build_ctx *)j;
+
+	if (!b)
+		return;
+	close_stores(b);
+	if (b->src) {
+		pl_source_release(b->src);
+		free(b->src);
+	}
+	free(b);
+}
+
+int pl_build_check_reproducible(const struct pl_build_opts *o, const struct pl_oci_strv *names,
+				struct pl_build_result *res, struct pl_err *err)
+{
+	struct pl_source src;
+	struct build_ctx b;
+	int rc;
+
 	memset(&b, 0, sizeof(b));
 	rc = pl_source_open(&src, &o->src, NULL, err);
 	if (rc < 0)
@@ -1069,35 +1144,7 @@ int pl_build(const struct pl_build_opts *o, struct pl_build_result *res, struct 
 	b.src = &src;
 	b.epoch = o->has_epoch ? o->epoch : src.commit.time;
 	pl_oci_time(b.epoch, b.created);
-	memcpy(res->commit, src.commit.id, sizeof(res->commit));
-	res->epoch = b.epoch;
-	res->repo_url = strdup(pl_gitsrc_url(src.git));
-	out_dir = o->out_dir ? o->out_dir : src.settings->output;
-	res->out_dir = strdup(out_dir);
-	if (!res->repo_url || !res->out_dir) {
-		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (pl_gitsrc_is_dirty(src.git, &dirty, NULL) == 0 && dirty)
-		pl_log_warn("the work tree has uncommitted changes; building commit %.12s as "
-			    "committed", src.commit.id);
-	if (o->all) {
-		rc = pl_source_recipe_names(&src, &names, err);
-	} else {
-		for (size_t i = 0; rc == 0 && i < o->nrecipes; i++)
-			rc = pl_oci_strv_push(&names, o->recipes[i], err);
-	}
-	if (rc == 0 && names.n == 0)
-		rc = pl_err_set(err, PL_EUSAGE, "no recipes to build (name some, or use --all)");
-	if (rc == 0)
-		rc = build_all(&b, &names, out_dir, res, err);
-	if (rc == 0 && o->check_reproducible)
-		rc = check_reproducible(&b, &names, res, err);
-	/* only after every check: a tag in the registry is what developers pull */
-	for (size_t i = 0; rc == 0 && o->push_to && i < res->n; i++)
-		rc = pl_publish(&o->src, out_dir, o->push_to, &res->images[i], err);
-out:
-	pl_oci_strv_release(&names);
+	rc = check_reproducible(&b, names, res, err);
 	pl_source_release(&src);
 	return rc;
 }
@@ -1114,6 +1161,7 @@ void pl_build_result_release(struct pl_build_result *res)
 		free(img->patch_ids);
 		free(img->patch_record);
 		free(img->patch_closed);
+		free(img->message);
 		pl_oci_desc_release(&img->desc);
 		pl_oci_strv_release(&img->refs);
 		pl_oci_strv_release(&img->platforms);
@@ -1122,6 +1170,7 @@ void pl_build_result_release(struct pl_build_result *res)
 	free(res->images);
 	free(res->repo_url);
 	free(res->out_dir);
+	free(res->ledger);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -1220,6 +1269,8 @@ int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct
 		rc = pl_json_set_new(j, "epoch", json_integer(res->epoch), err);
 	if (rc == 0)
 		rc = pl_json_set_str(j, "layout", res->out_dir, err);
+	if (rc == 0 && res->ledger)
+		rc = pl_json_set_str(j, "ledger", res->ledger, err);
 	if (rc == 0)
 		rc = pl_json_set_new(j, "images", imgs, err);
 	else
@@ -1234,6 +1285,14 @@ int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct
 		if (rc == 0)
 			rc = pl_json_set_str(o, "recipe", img->recipe_file ? img->recipe_file : "",
 					     err);
+		if (rc == 0)
+			rc = pl_json_set_str(o, "outcome",
+					     img->rc == 0 ? (img->unchanged ? "unchanged" : "built")
+					     : img->gate_refused ? "gate-refused" : "error", err);
+		if (rc == 0 && img->message)
+			rc = pl_json_set_str(o, "message", img->message, err);
+		if (rc == 0 && img->inputs[0])
+			rc = pl_json_set_str(o, "inputs", img->inputs, err);
 		if (rc == 0)
 			rc = pl_json_set_str(o, "digest", img->desc.digest, err);
 		if (rc == 0 && img->desc.media_type)

@@ -118,6 +118,10 @@ int pl_locks_write(const struct pl_locks *l, const char *recipe, struct pl_buf *
 		   struct pl_err *err);
 int pl_locks_parse(const char *data, size_t len, const char *what, struct pl_locks *out,
 		   struct pl_err *err);
+/* The dpkg database a lock describes for arch, for matching patches without building. */
+struct pl_pkgdb;
+int pl_locks_pkgdb(const struct pl_locks *locks, const char *arch, struct pl_pkgdb **out,
+		   struct pl_err *err);
 /* "recipes/<name>.lock.json" */
 int pl_lock_path(const char *recipe, struct pl_buf *out, struct pl_err *err);
 
@@ -223,6 +227,43 @@ int pl_patch_tree(const struct pl_pkg_ctx *c, const struct pl_recipe *r, const c
 		  const struct pl_patchset *ps, const struct pl_fstree *merged,
 		  struct pl_fstree **patched, struct pl_patched *out, struct pl_err *err);
 void pl_patched_release(struct pl_patched *pd);
+
+/* ---- one recipe's build (build.c); fleet.c runs them ---- */
+
+/* A build context of its own: repository handle, content store, layout. */
+struct pl_build_job;
+int pl_build_job_open(const struct pl_build_opts *o, const char *out_dir,
+		      struct pl_build_job **out, struct pl_err *err);
+/* Build recipe name into img (filled also on failure as far as it got). */
+int pl_build_job_recipe(struct pl_build_job *j, const char *name, struct pl_built_image *img,
+			struct pl_err *err);
+struct pl_source *pl_build_job_source(struct pl_build_job *j);
+struct pl_oci_layout *pl_build_job_layout(struct pl_build_job *j);
+void pl_build_job_free(struct pl_build_job *j);
+
+/* Build names again in a scratch layout and set each image's reproducible flag. */
+int pl_build_check_reproducible(const struct pl_build_opts *o, const struct pl_oci_strv *names,
+				struct pl_build_result *res, struct pl_err *err);
+
+/*
+ * The inputs of recipe name at the source's commit: each part, and one
+ * digest over all of them (see pl_build). patches lists "ID" of the
+ * patches that may apply, in order; patch_blobs their blob ids.
+ */
+struct pl_build_inputs {
+	char recipe_blob[41];
+	char lock_blob[41];               /* "" without a lock file */
+	char base[PL_DIGEST_SIZE];        /* the base's manifest digest, "" for scratch */
+	char db[PL_DIGEST_SIZE];          /* the database snapshot, "" when the gate has none */
+	struct pl_oci_strv patches;
+	char digest[PL_DIGEST_SIZE];
+};
+int pl_build_inputs(struct pl_source *src, const struct pl_build_opts *o, const char *name,
+		    struct pl_build_inputs *out, struct pl_err *err);
+void pl_build_inputs_release(struct pl_build_inputs *in);
+/* Only the ids of the patches that may apply to recipe name (see pl_build_inputs). */
+int pl_build_may_apply(struct pl_source *src, const struct pl_build_opts *o, const char *name,
+		       struct pl_oci_strv *ids, struct pl_err *err);
 
 /* Recipe error prefix "file:line:col". */
 #define PL_MARK_FMT "%s:%d:%d"

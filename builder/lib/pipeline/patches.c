@@ -283,6 +283,7 @@ int pl_patch_image(const struct pl_patch_image_opts *o, struct pl_build_result *
 		return pl_err_set(err, PL_EINVAL, "'%s' is not an image reference", o->target);
 	}
 	bo.adhoc_recipe = y.data;
+	bo.no_ledger = true; /* not a recipe of the repo: nothing to track */
 	bo.out_ref = o->out_ref;
 	bo.recipes = names;
 	bo.nrecipes = 1;
@@ -293,7 +294,7 @@ int pl_patch_image(const struct pl_patch_image_opts *o, struct pl_build_result *
 }
 
 /* The dpkg database a recipe's lock describes, for matching without building. */
-static int lock_db(const struct pl_locks *locks, const char *arch, struct pl_pkgdb **out,
+int pl_locks_pkgdb(const struct pl_locks *locks, const char *arch, struct pl_pkgdb **out,
 		   struct pl_err *err)
 {
 	const struct pl_apt_lock *l = pl_locks_get(locks, arch);
@@ -335,7 +336,7 @@ static int plan_recipe(struct pl_source *src, const struct pl_pkg_ctx *pc, const
 	if (rc == 0)
 		rc = pl_patchset_load(src, r, NULL, 0, &ps, err);
 	if (rc == 0)
-		rc = lock_db(&locks, r->architectures.v[0], &db, err);
+		rc = pl_locks_pkgdb(&locks, r->architectures.v[0], &db, err);
 	for (size_t i = 0; rc == 0 && i < ps.n; i++) {
 		const struct pl_patchdef *p = ps.v[i];
 		json_t *e, *acts;
