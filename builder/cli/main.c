@@ -26,6 +26,16 @@ static const struct pl_cmd commands[] = {
 	  "  --out FILE             write to FILE (atomically) instead of stdout\n"
 	  "  --keys DIR             trusted keys directory named in the verify commands (keys/)\n"
 	  "  --cosign-key FILE      public key named in the cosign command (keys/cosign.pub)\n" },
+	{ "attestations", cmd_attestations, "list and print an image's verified attestations",
+	  "usage: plinth attestations [--type TYPE] [--json] [--key PUB | --keys DIR] [OPTIONS] REF\n"
+	  "\n"
+	  "The DSSE attestations stored with the image (its sha256-<hex>.att, as cosign stores\n"
+	  "them), each verified against the trusted keys: SBOMs (https://spdx.dev/Document,\n"
+	  "https://cyclonedx.org/bom), the scan report (https://cosign.sigstore.dev/attestation/\n"
+	  "vuln/v1), SLSA provenance (https://slsa.dev/provenance/v1) and the patch record\n"
+	  "(https://plinth.dev/patch-record/v1). --type prints that predicate.\n"
+	  "\n"
+	  CLI_REG_HELP },
 	{ "build", cmd_build, "build images from recipes at a commit",
 	  "usage: plinth build [--repo PATH|URL] [--ref REF] [--out oci:DIR] [--all | RECIPE...]\n"
 	  "                    [--zstd] [--json] [--check-reproducible] [--offline] [--update-lock]\n"
@@ -94,6 +104,13 @@ static const struct pl_cmd commands[] = {
 	  "\n"
 	  "  --json                 print the manifest, config and digest as one JSON object\n"
 	  CLI_REG_HELP },
+	{ "keygen", cmd_keygen, "make an ECDSA P-256 signing key pair",
+	  "usage: plinth keygen [--password-file FILE] PREFIX\n"
+	  "\n"
+	  "Write PREFIX.key (encrypted PKCS#8 PEM, mode 0600) and PREFIX.pub (PEM) as cosign\n"
+	  "names them, and print the key id (sha256 of the public key). The passphrase comes\n"
+	  "from --password-file, $PLINTH_PASSWORD or a prompt; an empty one writes the key\n"
+	  "unencrypted, with a warning. Put PREFIX.pub in keys/ of the curation repo.\n" },
 	{ "lock", cmd_lock, "resolve recipes' packages and write their lock files",
 	  "usage: plinth lock [--repo PATH] [--ref REF] [--offline] [--all | RECIPE...]\n"
 	  "\n"
@@ -210,10 +227,30 @@ static const struct pl_cmd commands[] = {
 	  "SPDX 2.3 or CycloneDX 1.5 JSON of the installed packages, with package URLs\n"
 	  "(pkg:deb/debian/..., pkg:apk/alpine/...), licenses where the packages declare them,\n"
 	  "and the image and its digest as the described artifact.\n" },
+	{ "sign", cmd_sign, "sign an image as cosign does",
+	  "usage: plinth sign --key KEY [--password-file FILE] [OPTIONS] REF\n"
+	  "\n"
+	  "Sign the image REF (oci:DIR:REF or a registry reference) and, for a multi-platform\n"
+	  "image, each platform's manifest: a cosign simple-signing payload naming the repository\n"
+	  "and the manifest digest (with the image's recipe, commit and patches as claims),\n"
+	  "ECDSA P-256, stored as a layer of the manifest tagged sha256-<hex>.sig in the same\n"
+	  "repository or layout. Signatures already there are kept.\n"
+	  "\n"
+	  CLI_REG_HELP },
 	{ "tags", cmd_tags, "list the tags of a repository",
 	  "usage: plinth tags [--json] [OPTIONS] HOST[:PORT]/REPO | oci:DIR\n"
 	  "\n"
 	  "List every tag of the repository (all pages), sorted, or the ref names of a layout.\n"
+	  "\n"
+	  CLI_REG_HELP },
+	{ "verify", cmd_verify, "check an image's signatures against trusted keys",
+	  "usage: plinth verify [--key PUB | --keys DIR] [--identity REPO] [--json] [OPTIONS] REF\n"
+	  "\n"
+	  "Every manifest of the image (an index and each platform) must carry a signature by a\n"
+	  "trusted key whose payload names that manifest's digest and the image's repository.\n"
+	  "Trusted keys: --key, every public key in --keys DIR, else the keys plinth.yaml's\n"
+	  "trust.images rule names for the repository. Prints who signed and the claims; exit 1\n"
+	  "when the image is unsigned or wrongly signed.\n"
 	  "\n"
 	  CLI_REG_HELP },
 	{ "vulndb", cmd_vulndb, "import and update the offline vulnerability database",

@@ -198,6 +198,61 @@ int pl_rollout(const struct pl_rollout_opts *o, struct pl_ledger **ledger,
 int pl_ledger_locate(const struct pl_source_opts *so, const char *flag, char **path,
 		     struct pl_err *err);
 
+/* ---- signatures and attestations ---- */
+
+/* One good signature of a manifest. */
+struct pl_verified_sig {
+	char *digest;       /* the manifest it is for */
+	char *key;          /* the key's name (its file), or its id */
+	char key_id[PL_DIGEST_SIZE];
+	char *identity;     /* the repository the payload names */
+	json_t *optional;   /* the claims (an object) */
+};
+
+struct pl_verified {
+	struct pl_oci_strv digests; /* every manifest of the image: the top one, then platforms */
+	struct pl_verified_sig *sigs;
+	size_t n;
+};
+void pl_verified_release(struct pl_verified *v);
+
+struct pl_trust_opts {
+	struct pl_source_opts src;  /* registry options; the curation repo for its policy and keys */
+	const char *key;            /* sign: the private key; verify: a public key */
+	const char *keys_dir;       /* verify: every public key in this directory */
+	const char *pass;           /* the private key's passphrase (may be NULL) */
+	size_t passlen;
+	const char *identity;       /* verify: the repository the signatures must name; NULL:
+				       the image's own (registry domain/path, layout ref name) */
+};
+
+/*
+ * plinth sign: sign the image ref (in a layout or a registry) and, for an
+ * index, each platform's manifest, with o->key, as cosign does (payload
+ * with the image's recipe, commit and patches as claims; layer of the
+ * sha256-<hex>.sig manifest, existing signatures kept). digests (may be
+ * NULL) gets what was signed; key_id (may be NULL) the key's id.
+ */
+int pl_sign_ref(const struct pl_trust_opts *o, const char *ref, struct pl_oci_strv *digests,
+		char key_id[PL_DIGEST_SIZE], struct pl_err *err);
+
+/*
+ * plinth verify: every manifest of the image must carry a valid signature
+ * by a trusted key (o->key, o->keys_dir, else the keys the curation repo's
+ * trust.images rule names for the image's repository) naming its
+ * repository. PL_EVERIFY saying what was wrong (unsigned, another key,
+ * another digest, another identity, changed payload).
+ */
+int pl_verify_ref(const struct pl_trust_opts *o, const char *ref, struct pl_verified *out,
+		  struct pl_err *err);
+
+/*
+ * plinth attestations: the verified attestations of the image (type NULL:
+ * all): [{"predicateType", "signedBy", "predicate"}]. Caller owns *out.
+ */
+int pl_attestations_ref(const struct pl_trust_opts *o, const char *ref, const char *type,
+			json_t **out, struct pl_err *err);
+
 /* The build result as JSON (caller owns *out). */
 int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct pl_err *err);
 

@@ -239,6 +239,48 @@ struct pl_settings_feed {
 	char *url;  /* https URL or repo-relative / absolute path */
 };
 
+struct pl_buf;
+
+/*
+ * trust: which keys must sign which images, and which upstream bases may be
+ * imported at all. Repository patterns are globs (see pl_trust_glob) over the
+ * full repository name with its registry ("docker.io/library/debian", never
+ * "debian") or, for OCI layouts, over "oci:PATH".
+ */
+enum pl_trust_default {
+	PL_TRUST_ALLOW = 0, /* an image no rule covers is pulled unverified */
+	PL_TRUST_DENY,	    /* ... is refused */
+};
+
+/* trust.images[i]: images in these repositories must be signed by these keys. */
+struct pl_trust_rule {
+	struct pl_mark mark;		    /* of the list item */
+	struct pl_recipe_list repositories; /* globs, at least one */
+	struct pl_recipe_list keys;	    /* "keys/....pub|.pem", at least one */
+	bool require_all;		    /* every key must have signed (default: any one) */
+};
+
+/* trust.bases[i]: an upstream base plinth build may import. */
+struct pl_trust_base {
+	struct pl_mark mark; /* of the list item */
+	char *repository;    /* glob */
+	struct pl_mark repository_mark;
+	struct pl_recipe_list digests; /* "sha256:<hex>"; unset: any digest */
+	struct pl_recipe_list keys;    /* unset: no upstream signature required */
+};
+
+struct pl_trust {
+	bool set; /* the trust: section was present */
+	struct pl_mark mark;
+	struct pl_trust_rule *images; /* document order */
+	size_t nimages;
+	struct pl_trust_base *bases; /* document order */
+	size_t nbases;
+	bool bases_set; /* bases: present: only listed bases may be imported */
+	enum pl_trust_default default_action;
+	struct pl_mark default_mark;
+};
+
 struct pl_settings {
 	struct pl_recipe_arena *arena;
 	const char *file;
@@ -266,6 +308,7 @@ struct pl_settings {
 		struct pl_mark mark;
 		struct pl_recipe_list order, exclude;
 	} patches;
+	struct pl_trust trust;
 };
 
 /* Parse plinth.yaml; same contract as pl_recipe_parse. */
@@ -275,6 +318,36 @@ void pl_settings_free(struct pl_settings *s);
 
 /* The repository called name, or NULL. Borrowed. */
 const struct pl_settings_repo *pl_settings_repo(const struct pl_settings *s, const char *name);
+
+/*
+ * Match name against a trust pattern, as a pure string operation: '?'
+ * matches one character and '*' any run of characters, neither crossing a
+ * '/'; '**' matches any run including '/' and, when it is a whole path
+ * component, also no component at all, so it can stand for zero or more
+ * components between two others. Everything else is literal and
+ * case-sensitive. In a pattern that starts with "oci:" (a layout path, not a
+ * repository hierarchy) '*' and '?' cross '/' too, so "oci:*" is every
+ * layout. A pattern with a wildcard never matches a name with an empty, "."
+ * or ".." path component: callers pass normalised names. Examples are in
+ * docs/configuration.md#trust.
+ */
+bool pl_trust_glob(const char *pattern, const char *name);
+
+/* The first trust.images rule (document order) covering repository, or NULL. */
+const struct pl_trust_rule *pl_trust_rule_for(const struct pl_trust *t, const char *repository);
+
+/*
+ * May the base image repository@digest be imported? digest is
+ * "sha256:<hex>", or NULL when unknown (then only a rule without digests can
+ * admit it). Returns 1 when allowed, with *rule (if rule is non-NULL) the
+ * trust.bases entry that admitted it, or NULL when trust.bases is absent (any
+ * base allowed); the caller checks that entry's keys. Returns 0 when refused
+ * and appends the reason to why (if non-NULL). PL_ENOMEM (or PL_ETOOBIG from
+ * why's cap) is the only error.
+ */
+int pl_trust_base_allowed(const struct pl_trust *t, const char *repository, const char *digest,
+			  const struct pl_trust_base **rule, struct pl_buf *why,
+			  struct pl_err *err);
 
 /* ---- central patches: patches/<id>.yaml ---- */
 

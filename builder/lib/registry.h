@@ -249,6 +249,10 @@ int pl_registry_push_blob(struct pl_registry *r, const char *repo, const char *d
 			  uint64_t size, int fd, const char *mount_from, struct pl_reg_stats *stats,
 			  struct pl_err *err);
 
+/* Upload a small blob held in memory (skipped when present); *digest gets its digest. */
+int pl_registry_push_blob_mem(struct pl_registry *r, const char *repo, const void *data,
+			      size_t len, char digest[PL_DIGEST_SIZE], struct pl_err *err);
+
 /*
  * Download the blob digest of size bytes (-1: unknown) from repo into cas,
  * verifying the digest while streaming (nothing is stored when it does not
@@ -262,6 +266,44 @@ int pl_registry_pull_blob(struct pl_registry *r, const char *repo, const char *d
 /* The tags of repo, all pages, sorted. */
 int pl_registry_tags(struct pl_registry *r, const char *repo, struct pl_oci_strv *tags,
 		     struct pl_err *err);
+
+/* ---- image stores: an OCI layout or a registry repository ---------------- */
+
+/*
+ * One place images live, named by a reference: "oci:DIR[:REF]" or a
+ * registry reference. Signatures and attestations are kept in the store of
+ * the image they are about, under the tags cosign uses.
+ */
+struct pl_store;
+
+/* Open the store ref names (create: make a missing layout). Free with pl_store_free. */
+int pl_store_open(struct pl_store **out, const char *ref, bool create,
+		  const struct pl_reg_opts *o, struct pl_err *err);
+void pl_store_free(struct pl_store *s);
+const struct pl_ref *pl_store_ref(const struct pl_store *s);
+
+/*
+ * The repository identity a signature names: "domain/path" for a registry
+ * ("localhost:5000/curated/app"), the name part of a layout's ref
+ * ("debian-base" of oci:out:debian-base:12).
+ */
+const char *pl_store_identity(const struct pl_store *s);
+
+/*
+ * The manifest reference (a tag or digest; NULL: what the store's ref
+ * names) resolves to, its exact bytes verified. PL_ENOTFOUND when absent.
+ */
+int pl_store_get_manifest(struct pl_store *s, const char *reference, struct pl_reg_manifest *out,
+			  struct pl_err *err);
+/* A whole blob, at most max bytes, verified against digest. Caller frees *data. */
+int pl_store_get_blob(struct pl_store *s, const char *digest, size_t max, char **data,
+		      size_t *len, struct pl_err *err);
+/* Store a small blob; *digest gets its digest. */
+int pl_store_put_blob(struct pl_store *s, const void *data, size_t len,
+		      char digest[PL_DIGEST_SIZE], struct pl_err *err);
+/* Store a manifest (its blobs already there) under tag, or only by digest when tag is NULL. */
+int pl_store_put_manifest(struct pl_store *s, const char *tag, const void *data, size_t len,
+			  const char *media_type, struct pl_err *err);
 
 /* ---- copying images ------------------------------------------------------ */
 

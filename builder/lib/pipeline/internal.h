@@ -265,6 +265,39 @@ void pl_build_inputs_release(struct pl_build_inputs *in);
 int pl_build_may_apply(struct pl_source *src, const struct pl_build_opts *o, const char *name,
 		       struct pl_oci_strv *ids, struct pl_err *err);
 
+/* ---- signatures.c: cosign's storage, in any store ---- */
+
+struct pl_store;
+struct pl_sign_key;
+struct pl_sign_keyring;
+/* Add a layer to the manifest tagged tag (created when absent), once. */
+int pl_attach_layer(struct pl_store *s, const char *tag, const void *data, size_t len,
+		    const char *mt, const char *ann_key, const char *ann_value, struct pl_err *err);
+/* The manifest digests of the image reference names: the top one, then each platform's. */
+int pl_image_digests(struct pl_store *s, const char *reference, struct pl_oci_strv *out,
+		     struct pl_err *err);
+/* Sign each digest (claims: the manifest's Plinth annotations, plus extra). */
+int pl_sign_digests(struct pl_store *s, const struct pl_sign_key *key,
+		    const struct pl_oci_strv *digests, const json_t *extra, struct pl_err *err);
+/* Attach a signed in-toto statement about digest. */
+int pl_attest_digest(struct pl_store *s, const struct pl_sign_key *key, const char *digest,
+		     const char *predicate_type, const json_t *predicate, struct pl_err *err);
+/* Verify every manifest of the image against ring and identity (NULL: the store's). */
+int pl_verify_store(struct pl_store *s, const char *reference,
+		    const struct pl_sign_keyring *ring, const char *identity,
+		    struct pl_verified *out, struct pl_err *err);
+int pl_attestations_store(struct pl_store *s, const char *reference,
+			  const struct pl_sign_keyring *ring, const char *type, json_t **out,
+			  struct pl_err *err);
+
+/*
+ * The public keys the curation repo's trust.images rule for identity names
+ * (read at the commit), added to ring; *covered (may be NULL) says whether a
+ * rule matched. No rule: PL_EUSAGE asking for --key or --keys.
+ */
+int pl_trust_policy_keys(const struct pl_source_opts *so, const char *identity,
+			 struct pl_sign_keyring *ring, bool *covered, struct pl_err *err);
+
 /* Recipe error prefix "file:line:col". */
 #define PL_MARK_FMT "%s:%d:%d"
 #define PL_MARK_ARGS(m) ((m).file ? (m).file : "?"), (m).line, (m).col

@@ -1,6 +1,7 @@
 /*
  * plinth.yaml -> struct pl_settings: repo-wide registry, output, apt
- * repositories, policy, vulnerability feeds, signing, ledger and patch order.
+ * repositories, policy, vulnerability feeds, signing, ledger, patch order and
+ * the trust policy (matched by trust.c).
  */
 #include "internal.h"
 
@@ -69,11 +70,230 @@ static int parse_feed(const struct yctx *c, const struct yn *n, struct pl_settin
 	return 0;
 }
 
+/* ---- trust ---- */
+
+typedef int (*item_check)(const struct yctx *c, const struct yn *n, const char *s);
+
+/*
+ * A list of strings, each passed to check (with its node, for the mark);
+ * empty, when non-NULL, is the message for an empty list.
+ */
+static int checked_list(const struct yctx *c, const struct yn *n, item_check check,
+			const char *empty, struct pl_recipe_list *out)
+{
+	const struct yn *v;
+	size_t i = 0;
+	int rc = yc_list(c, n, out);
+
+	if (rc < 0)
+		return rc;
+	if (empty && out->n == 0)
+		return yc_fail(c, n, PL_EINVAL, "%s", empty);
+	for (v = n->head; v; v = v->next, i++)
+		if ((rc = check(c, v, out->v[i])) < 0)
+			return rc;
+	return 0;
+}
+
+/*
+ * A repository glob names its registry, as docker's grammar does (a first
+ * component with '.' or ':', or "localhost"), or a wildcard standing for it,
+ * or is "oci:PATH"; it names no tag or digest.
+ */
+static int check_pattern(const struct yctx *c, const struct yn *n, const char *s)
+{
+	const char *slash = strchr(s, '/'), *last = strrchr(s, '/');
+	size_t first = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (!*s)
+		return yc_fail(c, n, PL_EINVAL, "repository pattern must not be empty");
+	if (strpbrk(s, " \t\r\n"))
+		return yc_fail(c, n, PL_EINVAL, "repository pattern '%.200s' contains a space", s);
+	if (!strncmp(s, "oci:", 4))
+		return s[4] ? 0
+			    : yc_fail(c, n, PL_EINVAL,
+				      "repository pattern 'oci:' needs a layout path (oci:PATH, or "
+				      "oci:* for every layout)");
+	if (strchr(s, '@'))
+		return yc_fail(c, n, PL_EINVAL,
+			       "repository pattern '%.200s' names a digest; write the repository "
+			       "and list digests under 'digests'",
+			       s);
+	if (slash && strchr(last, ':'))
+		return yc_fail(c, n, PL_EINVAL,
+			       "repository pattern '%.200s' names a tag; trust covers whole "
+			       "repositories, drop the ':TAG'",
+			       s);
+	if (!slash && !strpbrk(s, "*?"))
+		goto no_registry;
+	if (memchr(s, '.', first) || memchr(s, ':', first) || memchr(s, '*', first) ||
+	    memchr(s, '?', first) || (first == 9 && !strncmp(s, "localhost", 9)))
+		return 0;
+no_registry:
+	return yc_fail(c, n, PL_EINVAL,
+		       "repository pattern '%.200s' does not start with a registry; write it in "
+		       "full, e.g. docker.io/library/debian",
+		       s);
+}
+
+/* keys/NAME.pub or keys/NAME.pem, normalised, inside keys/. */
+static int check_key(const struct yctx *c, const struct yn *n, const char *s)
+{
+	size_t len = strlen(s);
+	const char *p;
+
+	if (strncmp(s, "keys/", 5) || len <= 9 ||
+	    (strcmp(s + len - 4, ".pub") && strcmp(s + len - 4, ".pem")))
+		return yc_fail(c, n, PL_EINVAL,
+			       "key '%.200s' must be a public key in the curation repo's keys/ "
+			       "directory (keys/NAME.pub or keys/NAME.pem)",
+			       s);
+	for (p = s + 5;; p++) {
+		const char *end = strchr(p, '/');
+		size_t clen = end ? (size_t)(end - p) : strlen(p);
+
+		if (clen == 0 || (clen == 1 && p[0] == '.') ||
+		    (clen == 2 && p[0] == '.' && p[1] == '.'))
+			return yc_fail(c, n, PL_EINVAL,
+				       "key '%.200s' must be normalised (no empty, '.' or '..' "
+				       "components)",
+				       s);
+		if (!end)
+			return 0;
+		p = end;
+	}
+}
+
+static int check_digest(const struct yctx *c, const struct yn *n, const char *s)
+{
+	if (strncmp(s, "sha256:", 7) || !pl_recipe_is_hex64(s + 7))
+		return yc_fail(c, n, PL_EINVAL,
+			       "digest '%.200s' is not a digest such as sha256:<64 lowercase hex "
+			       "digits>",
+			       s);
+	return 0;
+}
+
+/* The key the other kind of entry uses is the likely slip: say so. */
+static int wrong_repo_key(const struct yctx *c, const struct yn *n, const char *wrong,
+			  const char *what, const char *right)
+{
+	const struct yn *v = yn_get(n, wrong);
+
+	if (!v)
+		return 0;
+	return yc_fail(c, v->key, PL_EINVAL, "%s takes '%s', not '%s'", what, right, wrong);
+}
+
+static int parse_trust_rule(const struct yctx *c, const struct yn *n, struct pl_trust_rule *r)
+{
+	static const char *const keys[] = {"repositories", "keys", "require", NULL};
+	static const char *const requires[] = {"any", "all", NULL};
+	static const char *const where = "a trust.images rule";
+	const struct yn *v;
+	int rc, k;
+
+	if ((rc = yc_map(c, n)) < 0 ||
+	    (rc = wrong_repo_key(c, n, "repository", where, "repositories (a list)")) < 0 ||
+	    (rc = yc_keys(c, n, keys, where)) < 0)
+		return rc;
+	r->mark = yc_mark(c, n);
+	if ((rc = yc_need(c, n, "repositories", where, &v)) < 0 ||
+	    (rc = checked_list(c, v, check_pattern,
+			       "'repositories' must list at least one repository pattern",
+			       &r->repositories)) < 0)
+		return rc;
+	if ((rc = yc_need(c, n, "keys", where, &v)) < 0 ||
+	    (rc = checked_list(c, v, check_key, "'keys' must list at least one public key",
+			       &r->keys)) < 0)
+		return rc;
+	if ((v = yn_get(n, "require"))) {
+		if ((rc = yc_enum(c, v, requires, &k)) < 0)
+			return rc;
+		r->require_all = k == 1;
+	}
+	return 0;
+}
+
+static int parse_trust_base(const struct yctx *c, const struct yn *n, struct pl_trust_base *b)
+{
+	static const char *const keys[] = {"repository", "digests", "keys", NULL};
+	static const char *const where = "a trust.bases entry";
+	const struct yn *v;
+	int rc;
+
+	if ((rc = yc_map(c, n)) < 0 ||
+	    (rc = wrong_repo_key(c, n, "repositories", where, "repository (one pattern)")) < 0 ||
+	    (rc = yc_keys(c, n, keys, where)) < 0)
+		return rc;
+	b->mark = yc_mark(c, n);
+	if ((rc = yc_need(c, n, "repository", where, &v)) < 0 ||
+	    (rc = yc_str(c, v, &b->repository)) < 0 ||
+	    (rc = check_pattern(c, v, b->repository)) < 0)
+		return rc;
+	b->repository_mark = yc_mark(c, v);
+	if ((v = yn_get(n, "digests")) &&
+	    (rc = checked_list(c, v, check_digest,
+			       "'digests' must list at least one digest; leave it out to allow "
+			       "any digest",
+			       &b->digests)) < 0)
+		return rc;
+	if ((v = yn_get(n, "keys")) &&
+	    (rc = checked_list(c, v, check_key,
+			       "'keys' must list at least one public key; leave it out when the "
+			       "upstream does not sign",
+			       &b->keys)) < 0)
+		return rc;
+	return 0;
+}
+
+static int parse_trust(const struct yctx *c, const struct yn *n, struct pl_trust *t)
+{
+	static const char *const keys[] = {"images", "bases", "default", NULL};
+	static const char *const defaults[] = {"allow", "deny", NULL};
+	const struct yn *v, *w;
+	size_t i;
+	int rc, k;
+
+	if ((rc = yc_keys(c, n, keys, "'trust'")) < 0)
+		return rc;
+	t->set = true;
+	t->mark = yc_mark(c, n);
+	if ((v = yn_get(n, "images"))) {
+		if ((rc = yc_seq(c, v)) < 0)
+			return rc;
+		if (!(t->images = ar_array(c->a, v->n + 1, sizeof(*t->images))))
+			return nomem(c);
+		for (i = 0, w = v->head; w; w = w->next, i++)
+			if ((rc = parse_trust_rule(c, w, &t->images[i])) < 0)
+				return rc;
+		t->nimages = v->n;
+	}
+	if ((v = yn_get(n, "bases"))) {
+		if ((rc = yc_seq(c, v)) < 0)
+			return rc;
+		if (!(t->bases = ar_array(c->a, v->n + 1, sizeof(*t->bases))))
+			return nomem(c);
+		for (i = 0, w = v->head; w; w = w->next, i++)
+			if ((rc = parse_trust_base(c, w, &t->bases[i])) < 0)
+				return rc;
+		t->nbases = v->n;
+		t->bases_set = true;
+	}
+	if ((v = yn_get(n, "default"))) {
+		if ((rc = yc_enum(c, v, defaults, &k)) < 0)
+			return rc;
+		t->default_action = k ? PL_TRUST_DENY : PL_TRUST_ALLOW;
+		t->default_mark = yc_mark(c, v);
+	}
+	return 0;
+}
+
 static int parse_settings(const struct yctx *c, const struct yn *root, struct pl_settings *s)
 {
 	static const char *const keys[] = {"registry", "output", "compression", "repositories",
 					   "policy",   "vulndb", "signing",	"ledger",
-					   "patches",  NULL};
+					   "patches",  "trust",	 NULL};
 	static const char *const comps[] = {"gzip", "zstd", NULL};
 	const struct yn *v, *w;
 	size_t i = 0;
@@ -158,6 +378,8 @@ static int parse_settings(const struct yctx *c, const struct yn *root, struct pl
 		if ((w = yn_get(v, "exclude")) && (rc = yc_list(c, w, &s->patches.exclude)) < 0)
 			return rc;
 	}
+	if ((v = yn_get(root, "trust")) && (rc = parse_trust(c, v, &s->trust)) < 0)
+		return rc;
 	return 0;
 }
 

@@ -250,6 +250,7 @@ struct upload {
 	char *loc;
 	uint64_t size;
 	int fd;
+	const void *mem;  /* the bytes, when they are in memory (fd < 0) */
 	struct pl_reg_stats *stats;
 };
 
@@ -331,6 +332,12 @@ static int upload_whole(struct upload *u, struct pl_err *err)
 	const char *hdrs[] = { "Content-Type: application/octet-stream", NULL };
 	struct pl_http_req q = { .method = "PUT", .body_fd = u->fd, .body_fd_len = u->size,
 				 .headers = hdrs };
+
+	if (u->mem) {
+		q.body_fd = -1;
+		q.body = u->mem;
+		q.body_len = (size_t)u->size;
+	}
 	struct pl_http_resp resp;
 	struct pl_buf url;
 	int rc;
@@ -485,12 +492,13 @@ out:
 	return rc;
 }
 
-int pl_registry_push_blob(struct pl_registry *r, const char *repo, const char *digest,
-			  uint64_t size, int fd, const char *mount_from, struct pl_reg_stats *stats,
-			  struct pl_err *err)
+static int push_blob(struct pl_registry *r, const char *repo, const char *digest, uint64_t size,
+		     int fd, const void *mem, const char *mount_from, struct pl_reg_stats *stats,
+		     struct pl_err *err)
 {
 	struct pl_reg_stats dummy = { 0 };
-	struct upload u = { .r = r, .repo = repo, .digest = digest, .size = size, .fd = fd };
+	struct upload u = { .r = r, .repo = repo, .digest = digest, .size = size, .fd = fd,
+			    .mem = mem };
 	struct reg_try tr = { 0 };
 	char *scope = NULL, what[100];
 	uint64_t have = 0;
@@ -530,12 +538,12 @@ int pl_registry_push_blob(struct pl_registry *r, const char *repo, const char *d
 		if (rc < 0)
 			break;
 		mount_from = NULL; /* asked once; the registry chose to upload */
-		if (fd < 0) {
+		if (fd < 0 && !mem) {
 			/* a mount-only attempt: the caller has no bytes at hand yet */
 			rc = PL_ENOTFOUND;
 			break;
 		}
-		if (size > r->chunk_size) {
+		if (size > r->chunk_size && !mem) {
 			rc = upload_chunked(&u, err);
 			if (rc == PL_ENOTFOUND && reg_retry_wait(r, &tr, NULL, "upload session lost"))
 				continue;
@@ -562,6 +570,23 @@ int pl_registry_push_blob(struct pl_registry *r, const char *repo, const char *d
 		wrap(r, repo, what, err);
 	free(u.loc);
 	free(scope);
+	return rc;
+}
+
+int pl_registry_push_blob(struct pl_registry *r, const char *repo, const char *digest,
+			  uint64_t size, int fd, const char *mount_from, struct pl_reg_stats *stats,
+			  struct pl_err *err)
+{
+	return push_blob(r, repo, digest, size, fd, NULL, mount_from, stats, err);
+}
+
+int pl_registry_push_blob_mem(struct pl_registry *r, const char *repo, const void *data,
+			      size_t len, char digest[PL_DIGEST_SIZE], struct pl_err *err)
+{
+	int rc = pl_sha256_buf(data, len, digest, err);
+
+	if (rc == 0)
+		rc = push_blob(r, repo, digest, len, -1, data ? data : "", NULL, NULL, err);
 	return rc;
 }
 

@@ -1,0 +1,196 @@
+/*
+ * Image stores: the same few operations on an OCI layout and on a registry
+ * repository, for what lives next to an image (signatures, attestations)
+ * and for reading images wherever they are.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/registry/internal.h"
+#include "util/buf.h"
+#include "util/fsutil.h"
+#include "util/json.h"
+
+struct pl_store {
+	struct pl_ref ref;
+	char *identity;
+	struct pl_oci_layout *layout;
+	struct pl_registry *reg;
+};
+
+int pl_store_open(struct pl_store **out, const char *ref, bool create,
+		  const struct pl_reg_opts *o, struct pl_err *err)
+{
+	static const struct pl_reg_opts none;
+	struct pl_store *s = calloc(1, sizeof(*s));
+	struct pl_buf id = PL_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	rc = pl_ref_parse(ref, &s->ref, err);
+	if (rc == 0 && s->ref.kind == PL_REF_OCI) {
+		/* the name part of the layout's ref: "debian-base" of "debian-base:12" */
+		const char *t = s->ref.tag ? s->ref.tag : "";
+		const char *colon = strrchr(t, ':');
+		rc = pl_buf_add(&id, t, colon ? (size_t)(colon - t) : strlen(t), err);
+		if (rc == 0)
+			rc = pl_buf_addch(&id, 0, err);
+		if (rc == 0)
+			rc = pl_oci_layout_open(&s->layout, s->ref.path, create, err);
+	} else if (rc == 0 && s->ref.kind == PL_REF_REGISTRY) {
+		rc = pl_buf_addf(&id, err, "%s/%s", s->ref.domain, s->ref.path);
+		if (rc == 0)
+			rc = pl_registry_new(&s->reg, s->ref.domain, o ? o : &none, err);
+	} else if (rc == 0) {
+		rc = pl_err_set(err, PL_EINVAL, "'%s' is not an image in a layout or a registry", ref);
+	}
+	if (rc < 0) {
+		pl_buf_release(&id);
+		pl_store_free(s);
+		return rc;
+	}
+	s->identity = pl_buf_detach(&id, NULL);
+	*out = s;
+	return 0;
+}
+
+void pl_store_free(struct pl_store *s)
+{
+	if (!s)
+		return;
+	pl_ref_release(&s->ref);
+	pl_oci_layout_free(s->layout);
+	pl_registry_free(s->reg);
+	free(s->identity);
+	free(s);
+}
+
+const struct pl_ref *pl_store_ref(const struct pl_store *s)
+{
+	return &s->ref;
+}
+
+const char *pl_store_identity(const struct pl_store *s)
+{
+	return s->identity ? s->identity : "";
+}
+
+int pl_store_get_manifest(struct pl_store *s, const char *reference, struct pl_reg_manifest *out,
+			  struct pl_err *err)
+{
+	struct pl_oci_desc d = { 0 };
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (s->reg)
+		return pl_registry_get_manifest(s->reg, s->ref.path,
+						reference ? reference : pl_ref_reference(&s->ref),
+						out, err);
+	if (!reference)
+		reference = s->ref.tag;
+	if (reference && !strncmp(reference, "sha256:", 7)) {
+		/* a digest names a blob: index.json need not list it */
+		rc = pl_oci_layout_read_blob(s->layout, reference, PL_OCI_JSON_MAX, &data, &len, err);
+		if (rc == 0) {
+			json_t *j = NULL;
+			const char *mt;
+
+			rc = pl_json_load(data, len, reference, &j, err);
+			mt = rc == 0 ? pl_oci_sniff_media_type(j) : NULL;
+			snprintf(out->media_type, sizeof(out->media_type), "%s", mt ? mt : "");
+			json_decref(j);
+			memcpy(out->digest, reference, PL_DIGEST_SIZE);
+		}
+	} else {
+		rc = pl_oci_layout_resolve(s->layout, reference, &d, err);
+		if (rc == 0)
+			rc = pl_oci_layout_read_blob(s->layout, d.digest, PL_OCI_JSON_MAX, &data, &len,
+						     err);
+		if (rc == 0) {
+			snprintf(out->media_type, sizeof(out->media_type), "%s",
+				 d.media_type ? d.media_type : "");
+			memcpy(out->digest, d.digest, PL_DIGEST_SIZE);
+		}
+	}
+	if (rc == 0) {
+		pl_buf_init(&out->body, PL_OCI_JSON_MAX);
+		out->body.data = data;
+		out->body.len = len;
+		out->body.cap = len + 1;
+		data = NULL;
+	}
+	free(data);
+	pl_oci_desc_release(&d);
+	return rc;
+}
+
+int pl_store_get_blob(struct pl_store *s, const char *digest, size_t max, char **data,
+		      size_t *len, struct pl_err *err)
+{
+	struct pl_cas *cas = NULL;
+	char *tmp = NULL;
+	int rc;
+
+	if (s->layout)
+		return pl_oci_layout_read_blob(s->layout, digest, max, data, len, err);
+	/* a registry blob goes through a scratch store so the digest is checked */
+	if (asprintf(&tmp, "/tmp/plinth-blob-XXXXXX") < 0 || !mkdtemp(tmp)) {
+		free(tmp);
+		return pl_err_set(err, PL_EIO, "scratch directory for a blob");
+	}
+	rc = pl_cas_open(&cas, tmp, err);
+	if (rc == 0)
+		rc = pl_registry_pull_blob(s->reg, s->ref.path, digest, -1, cas, NULL, err);
+	if (rc == 0)
+		rc = pl_cas_read(cas, digest, max, data, len, err);
+	pl_cas_free(cas);
+	{
+		struct pl_err e = PL_ERR_INIT;
+		pl_rm_rf(tmp, &e);
+	}
+	free(tmp);
+	return rc;
+}
+
+int pl_store_put_blob(struct pl_store *s, const void *data, size_t len,
+		      char digest[PL_DIGEST_SIZE], struct pl_err *err)
+{
+	if (s->reg)
+		return pl_registry_push_blob_mem(s->reg, s->ref.path, data, len, digest, err);
+	{
+		struct pl_oci_desc d = { 0 };
+		int rc = pl_oci_layout_put_blob(s->layout, data, len, NULL, NULL, &d, err);
+
+		if (rc == 0)
+			memcpy(digest, d.digest, PL_DIGEST_SIZE);
+		pl_oci_desc_release(&d);
+		return rc;
+	}
+}
+
+int pl_store_put_manifest(struct pl_store *s, const char *tag, const void *data, size_t len,
+			  const char *media_type, struct pl_err *err)
+{
+	struct pl_oci_desc d = { 0 };
+	int rc;
+
+	if (s->reg) {
+		char digest[PL_DIGEST_SIZE];
+
+		rc = pl_sha256_buf(data, len, digest, err);
+		if (rc == 0)
+			rc = pl_registry_put_manifest(s->reg, s->ref.path, tag ? tag : digest, data,
+						      len, media_type, err);
+		return rc;
+	}
+	rc = pl_oci_layout_put_blob(s->layout, data, len, NULL, media_type, &d, err);
+	if (rc == 0 && tag)
+		rc = pl_oci_layout_tag(s->layout, tag, &d, err);
+	pl_oci_desc_release(&d);
+	return rc;
+}
