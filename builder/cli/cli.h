@@ -6,6 +6,8 @@
 #ifndef PL_CLI_H
 #define PL_CLI_H
 
+#include <stdbool.h>
+
 #include "lib/registry.h"
 #include "util/err.h"
 
@@ -94,6 +96,14 @@ enum {
 	"  --retry-times N        retries of a failed request (default 5, with backoff)\n"
 
 void cli_reg_init(struct pl_reg_opts *o);
+
+/*
+ * A passphrase: the first line of file, else $PLINTH_PASSWORD, else typed
+ * on the terminal (twice with confirm). NULL with *none when there is no
+ * way to ask; NULL without after printing an error. Free with cli_wipe.
+ */
+char *cli_passphrase(const char *file, bool confirm, bool *none);
+void cli_wipe(char *secret);
 int cli_reg_opt(const char *cmd, int opt, const char *arg, struct pl_reg_opts *o);
 
 #endif

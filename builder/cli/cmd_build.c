@@ -13,7 +13,7 @@
 
 enum { OPT_REPO = 256, OPT_REF, OPT_OUT, OPT_ALL, OPT_ZSTD, OPT_JSON, OPT_REPRO, OPT_CACHE,
        OPT_THREADS, OPT_OFFLINE, OPT_UPDATE_LOCK, OPT_DB, OPT_PUSH, OPT_JOBS, OPT_FORCE,
-       OPT_LEDGER };
+       OPT_LEDGER, OPT_SIGN, OPT_KEY, OPT_PASSFILE };
 
 static const struct option options[] = {
 	{ "repo", required_argument, NULL, OPT_REPO },
@@ -32,6 +32,9 @@ static const struct option options[] = {
 	{ "jobs", required_argument, NULL, OPT_JOBS },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "ledger", required_argument, NULL, OPT_LEDGER },
+	{ "sign", no_argument, NULL, OPT_SIGN },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "password-file", required_argument, NULL, OPT_PASSFILE },
 	CLI_REG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -178,7 +181,8 @@ int cmd_build(int argc, char **argv)
 	struct pl_build_opts o;
 	struct pl_build_result res;
 	struct pl_err err = PL_ERR_INIT;
-	char *cache = NULL, day[11];
+	char *cache = NULL, day[11], *pass = NULL;
+	const char *passfile = NULL;
 	bool json = false;
 	long long epoch;
 	int c, rc, ret = PL_EXIT_OK;
@@ -207,6 +211,9 @@ int cmd_build(int argc, char **argv)
 		case OPT_PUSH: o.push_to = optarg; break;
 		case OPT_FORCE: o.force = true; break;
 		case OPT_LEDGER: o.ledger_path = optarg; break;
+		case OPT_SIGN: o.sign = true; break;
+		case OPT_KEY: o.sign_key = optarg; o.sign = true; break;
+		case OPT_PASSFILE: passfile = optarg; break;
 		case OPT_JOBS: {
 			char *end;
 			long n = strtol(optarg, &end, 10);
@@ -262,7 +269,17 @@ int cmd_build(int argc, char **argv)
 		}
 		o.src.cache_dir = cache;
 	}
+	if (o.sign) {
+		bool none;
+
+		pass = cli_passphrase(passfile, false, &none);
+		if (!pass && !none)
+			return PL_EXIT_FAIL;
+		o.sign_pass = pass;
+		o.sign_passlen = pass ? strlen(pass) : 0;
+	}
 	rc = pl_build(&o, &res, &err);
+	cli_wipe(pass);
 	if (rc < 0 && res.n == 0) {
 		ret = cli_fail("build", &err);
 	} else if (json) {

@@ -6,14 +6,18 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lib/pipeline.h"
 #include "util/json.h"
 #include "util/log.h"
 
-enum { OPT_JSON = 256, OPT_PARALLEL };
+enum { OPT_JSON = 256, OPT_PARALLEL, OPT_KEY, OPT_KEYS, OPT_SKIP_VERIFY };
 
 static const struct option options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "insecure-skip-verify", no_argument, NULL, OPT_SKIP_VERIFY },
 	CLI_REG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -53,8 +57,10 @@ int cmd_copy(int argc, char **argv)
 	const char *cmd = argv[0];
 	struct pl_copy_opts o = { .progress = true, .all_platforms = true };
 	struct pl_copy_result res;
+	struct pl_trust_opts t = { 0 };
+	struct pl_verified v = { 0 };
 	struct pl_err err = PL_ERR_INIT;
-	bool json = false;
+	bool json = false, skip = false, pull = !strcmp(cmd, "pull");
 	char *cache = NULL;
 	int c, rc;
 
@@ -69,6 +75,15 @@ int cmd_copy(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
+		case OPT_KEY:
+			t.key = optarg;
+			break;
+		case OPT_KEYS:
+			t.keys_dir = optarg;
+			break;
+		case OPT_SKIP_VERIFY:
+			skip = true;
+			break;
 		case OPT_PARALLEL:
 			o.reg.parallel = (int)strtol(optarg, NULL, 10);
 			if (o.reg.parallel < 1 || o.reg.parallel > 16)
@@ -80,12 +95,25 @@ int cmd_copy(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_usage_error(cmd, "want SOURCE and DESTINATION");
+	if (!pull && (t.key || t.keys_dir || skip))
+		return cli_usage_error(cmd, "--key, --keys and --insecure-skip-verify are pull's");
 	cache = cli_cache_dir();
 	o.cache_dir = cache;
-	rc = pl_copy(argv[optind], argv[optind + 1], &o, &res, &err);
+	t.src.reg = &o.reg;
+	t.src.cache_dir = cache;
+	/* pull verifies what the trust policy covers; copy and push move bytes */
+	if (pull)
+		rc = pl_pull(&t, argv[optind], argv[optind + 1], &o, skip, &res, &v, &err);
+	else
+		rc = pl_copy(argv[optind], argv[optind + 1], &o, &res, &err);
 	free(cache);
-	if (rc < 0)
+	if (rc < 0) {
+		pl_verified_release(&v);
 		return cli_fail(cmd, &err);
+	}
+	for (size_t i = 0; i < v.n && !json; i++)
+		fprintf(stderr, "verified %s: signed by %s\n", v.sigs[i].digest, v.sigs[i].key);
+	pl_verified_release(&v);
 	if (json) {
 		print_json(argv[optind], argv[optind + 1], &res);
 	} else if (pl_log_get_level() > PL_LOG_QUIET) {

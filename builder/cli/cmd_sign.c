@@ -17,93 +17,6 @@
 
 enum { OPT_KEY = 256, OPT_KEYS, OPT_PASSFILE, OPT_TYPE, OPT_JSON, OPT_IDENTITY };
 
-/* A line typed without echo on the terminal, or NULL. */
-static char *prompt(const char *what)
-{
-	struct termios old, quiet;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *tty = fopen("/dev/tty", "r+");
-
-	if (!tty)
-		return NULL;
-	fprintf(tty, "%s", what);
-	fflush(tty);
-	tcgetattr(fileno(tty), &old);
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-	n = getline(&line, &cap, tty);
-	tcsetattr(fileno(tty), TCSAFLUSH, &old);
-	fprintf(tty, "\n");
-	fclose(tty);
-	if (n < 0) {
-		free(line);
-		return NULL;
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = 0;
-	return line;
-}
-
-/*
- * The passphrase: --password-file (first line), else $PLINTH_PASSWORD, else
- * a prompt on the terminal (twice when confirm). NULL with *none when there
- * is no way to ask.
- */
-static char *passphrase(const char *file, bool confirm, bool *none)
-{
-	const char *env = getenv("PLINTH_PASSWORD");
-	char *p = NULL, *again;
-
-	*none = false;
-	if (file) {
-		struct pl_buf b = PL_BUF_INIT;
-		struct pl_err err = PL_ERR_INIT;
-
-		if (pl_read_file(file, 4096, &b, &err) < 0) {
-			fprintf(stderr, "plinth: %s\n", err.msg);
-			return NULL;
-		}
-		b.len = strcspn(b.data ? b.data : "", "\r\n");
-		p = strndup(b.data ? b.data : "", b.len);
-		if (b.data)
-			OPENSSL_cleanse(b.data, b.cap ? b.cap : b.len);
-		pl_buf_release(&b);
-		return p;
-	}
-	if (env)
-		return strdup(env);
-	p = prompt(confirm ? "Passphrase for the new key: " : "Passphrase: ");
-	if (!p) {
-		*none = true;
-		return NULL;
-	}
-	if (confirm) {
-		again = prompt("Again: ");
-		if (!again || strcmp(p, again)) {
-			fprintf(stderr, "plinth: the passphrases differ\n");
-			OPENSSL_cleanse(p, strlen(p));
-			free(p);
-			p = NULL;
-		}
-		if (again) {
-			OPENSSL_cleanse(again, strlen(again));
-			free(again);
-		}
-	}
-	return p;
-}
-
-static void wipe(char *p)
-{
-	if (p) {
-		OPENSSL_cleanse(p, strlen(p));
-		free(p);
-	}
-}
-
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -125,7 +38,7 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("keygen", "want one PREFIX (writes PREFIX.key and PREFIX.pub)");
-	pass = passphrase(pfile, true, &none);
+	pass = cli_passphrase(pfile, true, &none);
 	if (!pass && !none)
 		return PL_EXIT_FAIL;
 	if (!pass || !*pass)
@@ -135,7 +48,7 @@ int cmd_keygen(int argc, char **argv)
 	rc = pl_sign_keygen(&key, &err);
 	if (rc == 0)
 		rc = pl_sign_key_write(key, argv[optind], pass, pass ? strlen(pass) : 0, &err);
-	wipe(pass);
+	cli_wipe(pass);
 	if (rc == 0) {
 		pl_sign_key_id(key, id);
 		printf("%s.key (private, 0600)\n%s.pub (public: put it in keys/ of the curation "
@@ -209,7 +122,7 @@ int cmd_sign(int argc, char **argv)
 		free(o.cache);
 		return cli_usage_error("sign", "--key PATH names the private key");
 	}
-	pass = passphrase(o.pfile, false, &none);
+	pass = cli_passphrase(o.pfile, false, &none);
 	if (!pass && !none) {
 		free(o.cache);
 		return PL_EXIT_FAIL;
@@ -217,7 +130,7 @@ int cmd_sign(int argc, char **argv)
 	o.t.pass = pass;
 	o.t.passlen = pass ? strlen(pass) : 0;
 	rc = pl_sign_ref(&o.t, argv[optind], &ds, id, &err);
-	wipe(pass);
+	cli_wipe(pass);
 	free(o.cache);
 	if (rc < 0)
 		return cli_fail("sign", &err);

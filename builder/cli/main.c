@@ -63,6 +63,11 @@ static const struct pl_cmd commands[] = {
 	  "  --force                rebuild recipes whose inputs are unchanged since their last\n"
 	  "                         successful build (otherwise they are reported 'unchanged')\n"
 	  "  --ledger PATH          the build ledger to record in (default plinth.yaml's ledger.path)\n"
+	  "  --sign                 sign every image (and attest its SBOMs, scan report, provenance\n"
+	  "                         and patch record) with plinth.yaml's signing.key, after the gate\n"
+	  "                         and before any tag is published\n"
+	  "  --key KEY              sign with this private key (implies --sign); the passphrase\n"
+	  "                         comes from --password-file, $PLINTH_PASSWORD or a prompt\n"
 	  "  --push REGISTRY/NS     publish every image under each of its tags to REGISTRY/NS/NAME:TAG\n"
 	  "                         after every check passed (blobs first, the tag last)\n"
 	  CLI_REG_HELP
@@ -157,8 +162,14 @@ static const struct pl_cmd commands[] = {
 	  "uses it), or its image is gone from the layout. --json adds \"matrix\": {\"include\":\n"
 	  "[{\"recipe\", \"reasons\"}]}, which a CI system fans out over, one\n"
 	  "'plinth build RECIPE' per entry (see docs/fleet.md).\n" },
-	{ "pull", cmd_copy, "copy an image from a registry (same as copy)",
-	  "usage: plinth pull [OPTIONS] SOURCE DESTINATION\n"
+	{ "pull", cmd_copy, "copy an image from a registry, verifying its signatures",
+	  "usage: plinth pull [--key PUB | --keys DIR] [--insecure-skip-verify] [OPTIONS] SOURCE\n"
+	  "                   DESTINATION\n"
+	  "\n"
+	  "Like copy, but when plinth.yaml's trust.images covers SOURCE's repository (or --key\n"
+	  "or --keys is given) every manifest of the image must be signed by a trusted key, else\n"
+	  "nothing is written (exit 1). trust.default: deny refuses repositories no rule covers.\n"
+	  "--insecure-skip-verify skips the check, with a warning.\n"
 	  "\n"
 	  "Copy the image SOURCE to DESTINATION, each an OCI layout (oci:DIR[:REF]) or a registry\n"
 	  "reference (HOST[:PORT]/REPO[:TAG|@DIGEST], docker:// optional), like skopeo copy.\n"

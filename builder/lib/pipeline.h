@@ -49,6 +49,11 @@ struct pl_build_opts {
 	const char *const *patch_ids;  /* only these patches (npatch_ids > 0) */
 	size_t npatch_ids;
 	const char *push_to;           /* "REGISTRY/NAMESPACE": publish every tag there, or NULL */
+	/* signing: after the gate, before any tag developers pull */
+	const char *sign_key;          /* private key; NULL: plinth.yaml's signing.key, else unsigned */
+	bool sign;                     /* sign (with sign_key or plinth.yaml's) */
+	const char *sign_pass;
+	size_t sign_passlen;
 	/* fleet builds */
 	int jobs;                      /* recipes built at once; 0 = 1 */
 	bool force;                    /* rebuild even when the inputs are unchanged */
@@ -77,6 +82,7 @@ struct pl_built_image {
 	char db_digest[PL_DIGEST_SIZE];
 	char *report_json;             /* the last platform's report (JSON), or NULL */
 	char *sbom_json;               /* the last platform's SPDX SBOM, or NULL */
+	char *cdx_json;                /* the same as CycloneDX, or NULL */
 	/* the patch stage (last platform) */
 	char *patch_ids;               /* "PL-1,PL-2" applied, or NULL */
 	char *patch_record;            /* JSON record of what each patch did, or NULL */
@@ -94,6 +100,9 @@ struct pl_built_image {
 	/* publishing (push_to) */
 	struct pl_oci_strv published;  /* "REGISTRY/NAMESPACE/NAME:TAG" for each tag pushed */
 	uint64_t bytes_sent;           /* blob bytes uploaded for this image */
+	/* signing (sign_key) */
+	char key_id[PL_DIGEST_SIZE];   /* "" when not signed */
+	struct pl_oci_strv attestations; /* "TYPE sha256:<envelope digest>" */
 };
 
 struct pl_build_result {
@@ -153,9 +162,14 @@ int pl_patch_plan(const struct pl_source_opts *so, const char *const *recipes, s
 /*
  * Publish a built image: each of its layout refs NAME:TAG in out_dir is
  * copied to push_to/NAME:TAG (blobs first, the tag last; blobs the registry
- * has are skipped or mounted), recorded in img->published.
+ * has are skipped or mounted), recorded in img->published. With key, the
+ * image is first pushed by digest, signed and attested there (naming the
+ * registry repository), and tagged only then; without push_to, it is
+ * signed and attested in the layout.
  */
+struct pl_sign_key;
 int pl_publish(const struct pl_source_opts *so, const char *out_dir, const char *push_to,
+	       const struct pl_sign_key *key, const struct pl_build_result *res,
 	       struct pl_built_image *img, struct pl_err *err);
 
 /*
@@ -252,6 +266,19 @@ int pl_verify_ref(const struct pl_trust_opts *o, const char *ref, struct pl_veri
  */
 int pl_attestations_ref(const struct pl_trust_opts *o, const char *ref, const char *type,
 			json_t **out, struct pl_err *err);
+
+/*
+ * plinth pull: copy src to dst (as pl_copy) after verifying src's
+ * signatures when the trust policy covers its repository (or o->key /
+ * o->keys_dir are given): unsigned, wrongly signed or tampered images are
+ * refused before anything is written. A repository no rule covers is
+ * copied unverified, unless trust.default is deny (PL_EPOLICY).
+ * skip_verify skips the check, loudly. verified gets the good signatures
+ * (empty when nothing was checked); release it.
+ */
+int pl_pull(const struct pl_trust_opts *o, const char *src, const char *dst,
+	    const struct pl_copy_opts *co, bool skip_verify, struct pl_copy_result *res,
+	    struct pl_verified *verified, struct pl_err *err);
 
 /* The build result as JSON (caller owns *out). */
 int pl_build_result_json(const struct pl_build_result *res, json_t **out, struct pl_err *err);

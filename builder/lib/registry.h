@@ -290,6 +290,12 @@ const struct pl_ref *pl_store_ref(const struct pl_store *s);
 const char *pl_store_identity(const struct pl_store *s);
 
 /*
+ * The name trust policies match: "domain/path" for a registry, "oci:DIR"
+ * for a layout.
+ */
+const char *pl_store_policy_name(const struct pl_store *s);
+
+/*
  * The manifest reference (a tag or digest; NULL: what the store's ref
  * names) resolves to, its exact bytes verified. PL_ENOTFOUND when absent.
  */
@@ -312,6 +318,7 @@ struct pl_copy_opts {
 	const char *cache_dir;    /* registry-to-registry copies stage blobs here */
 	bool all_platforms;       /* copy an index whole (always true for now) */
 	bool progress;            /* draw progress on a terminal */
+	bool no_signatures;       /* leave the image's .sig and .att manifests behind */
 };
 
 struct pl_copy_result {
@@ -329,7 +336,9 @@ struct pl_copy_result {
  * never points at an incomplete image. Manifests are copied byte for byte,
  * so digests are preserved; Docker schema 2 images stay Docker. A blob or
  * manifest that does not match its digest is PL_EVERIFY and nothing is
- * tagged. res is filled on success and released by the caller.
+ * tagged. The signatures and attestations stored with each of its manifests
+ * (cosign's sha256-<hex>.sig and .att tags) travel along unless
+ * o->no_signatures. res is filled on success and released by the caller.
  */
 int pl_copy(const char *src, const char *dst, const struct pl_copy_opts *o,
 	    struct pl_copy_result *res, struct pl_err *err);

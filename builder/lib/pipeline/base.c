@@ -116,6 +116,8 @@ static int apply_layer(const struct pl_assemble_ctx *c, struct pl_cas *dst,
 	return rc;
 }
 
+static const struct pl_source_opts none_so;
+
 int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char *arch,
 		   const char *variant, struct pl_cas *dst, bool drop_patch,
 		   struct pl_fstree *merged, struct pl_base *out, struct pl_err *err)
@@ -130,13 +132,16 @@ int pl_base_import(const struct pl_assemble_ctx *c, const char *ref, const char 
 	memset(&r, 0, sizeof(r));
 	memset(&top, 0, sizeof(top));
 	memset(&man, 0, sizeof(man));
-	rc = pl_ref_parse(ref, &r, err);
+	/* the trust policy first: a base it refuses is not even pulled */
+	rc = c->src && c->src->settings ? pl_trust_check_base(c->src, c->so ? c->so : &none_so,
+							       ref, err)
+					: 0;
+	if (rc == 0)
+		rc = pl_ref_parse(ref, &r, err);
 	if (rc == 0 && r.kind == PL_REF_REGISTRY) {
-		static const struct pl_source_opts none;
-
 		/* a registry base is pulled into the cache's layout first */
 		pl_ref_release(&r);
-		rc = pl_image_local(c->so ? c->so : &none, ref, &local, NULL, err);
+		rc = pl_image_local(c->so ? c->so : &none_so, ref, &local, NULL, err);
 		if (rc == 0)
 			rc = pl_ref_parse(local, &r, err);
 	}

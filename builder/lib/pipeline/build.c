@@ -656,6 +656,12 @@ static int scan_gate(struct build_ctx *b, const struct pl_recipe *r,
 			goto out;
 		free(img->sbom_json);
 		img->sbom_json = pl_buf_detach(&json, NULL);
+		/* and as CycloneDX, for the attestation cosign users ask for by that name */
+		rc = pl_sbom_cyclonedx(inv, &so, &json, err);
+		if (rc < 0)
+			goto out;
+		free(img->cdx_json);
+		img->cdx_json = pl_buf_detach(&json, NULL);
 	}
 	if (inv->kind == PL_INV_NONE) {
 		img->not_scanned = "no package database in the image";
@@ -1158,6 +1164,8 @@ void pl_build_result_release(struct pl_build_result *res)
 		free(img->recipe_file);
 		free(img->report_json);
 		free(img->sbom_json);
+		free(img->cdx_json);
+		pl_oci_strv_release(&img->attestations);
 		free(img->patch_ids);
 		free(img->patch_record);
 		free(img->patch_closed);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "lib/ledger.h"
+#include "lib/sign.h"
 #include "lib/pipeline/internal.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
@@ -26,6 +27,7 @@ struct fleet {
 	struct pl_ledger *ledger;   /* NULL with no_ledger */
 	struct pl_patchset all;     /* every patch at the commit, for the evaluations */
 	struct pl_build_inputs *ins; /* each recipe's inputs (digest "" when unknown) */
+	struct pl_sign_key *key;    /* signs what passed, when asked */
 	pthread_mutex_t lock;       /* next, the ledger */
 	size_t next;
 	int rc;                     /* a failure that is no recipe's own (a job could not start) */
@@ -113,6 +115,9 @@ static int record(struct fleet *f, const struct pl_built_image *img,
 	b.ntags = img->refs.n;
 	b.published = (const char *const *)img->published.v;
 	b.npublished = img->published.n;
+	b.signing_key = img->key_id[0] ? img->key_id : NULL;
+	b.attestations = (const char *const *)img->attestations.v;
+	b.nattestations = img->attestations.n;
 	b.outcome = img->rc == 0 ? PL_LEDGER_SUCCESS
 		    : img->gate_refused ? PL_LEDGER_GATE_REFUSED : PL_LEDGER_ERROR;
 	b.message = img->message;
@@ -206,8 +211,8 @@ static void finish_one(struct fleet *f, size_t i)
 	const struct pl_build_inputs *in = f->ins[i].digest[0] ? &f->ins[i] : NULL;
 	struct pl_err e = PL_ERR_INIT;
 
-	if (img->rc == 0 && f->o->push_to &&
-	    pl_publish(&f->o->src, f->out_dir, f->o->push_to, img, &e) < 0)
+	if (img->rc == 0 && (f->o->push_to || (f->key && !img->unchanged)) &&
+	    pl_publish(&f->o->src, f->out_dir, f->o->push_to, f->key, f->res, img, &e) < 0)
 		fail(img, &e);
 	img->finished = (int64_t)time(NULL);
 	pl_err_init(&e);
@@ -388,6 +393,17 @@ int pl_build(const struct pl_build_opts *o, struct pl_build_result *res, struct 
 		if (rc == 0)
 			rc = pl_patchset_load(&src, NULL, NULL, 0, &f.all, err);
 	}
+	if (rc == 0 && (o->sign || o->sign_key)) {
+		const char *kp = o->sign_key ? o->sign_key : src.settings->signing.key;
+		bool enc = false;
+
+		rc = kp ? pl_sign_key_load_private(kp, o->sign_pass, o->sign_passlen, &f.key, &enc,
+						   err)
+			: pl_err_set(err, PL_EUSAGE, "--sign needs a key: --key PATH or "
+						     "plinth.yaml's signing.key");
+		if (rc == 0 && !enc)
+			pl_log_warn("the signing key '%s' is not encrypted", kp);
+	}
 	if (rc < 0)
 		goto out;
 	res->images = calloc(names.n, sizeof(*res->images));
@@ -426,6 +442,7 @@ out:
 		pl_build_inputs_release(&f.ins[i]);
 	free(f.ins);
 	pl_ledger_free(f.ledger);
+	pl_sign_key_free(f.key);
 	pl_patchset_release(&f.all);
 	pl_oci_strv_release(&names);
 	pl_oci_strv_release(&built);

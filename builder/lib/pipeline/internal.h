@@ -298,6 +298,15 @@ int pl_attestations_store(struct pl_store *s, const char *reference,
 int pl_trust_policy_keys(const struct pl_source_opts *so, const char *identity,
 			 struct pl_sign_keyring *ring, bool *covered, struct pl_err *err);
 
+/*
+ * May ref be imported as a base? plinth.yaml's trust.bases (when present)
+ * must list its repository (and digest, when the entry lists digests);
+ * when the entry names keys, the image must be signed by one of them.
+ * PL_EPOLICY saying why not.
+ */
+int pl_trust_check_base(struct pl_source *src, const struct pl_source_opts *so,
+			const char *ref, struct pl_err *err);
+
 /* Recipe error prefix "file:line:col". */
 #define PL_MARK_FMT "%s:%d:%d"
 #define PL_MARK_ARGS(m) ((m).file ? (m).file : "?"), (m).line, (m).col

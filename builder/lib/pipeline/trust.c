@@ -77,7 +77,7 @@ static int trusted_keys(const struct pl_trust_opts *o, struct pl_store *s,
 		return rc;
 	}
 	if (rc == 0)
-		rc = pl_trust_policy_keys(&o->src, pl_store_identity(s), *ring, NULL, err);
+		rc = pl_trust_policy_keys(&o->src, pl_store_policy_name(s), *ring, NULL, err);
 	return rc;
 }
 
@@ -121,13 +121,158 @@ int pl_attestations_ref(const struct pl_trust_opts *o, const char *ref, const ch
 	return rc;
 }
 
+/* Add the public keys (repo-relative paths) read at the commit to ring. */
+static int keys_at_commit(struct pl_source *src, const struct pl_recipe_list *paths,
+			  struct pl_sign_keyring *ring, struct pl_err *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < paths->n; i++) {
+		struct pl_sign_key *k = NULL;
+		char *data = NULL;
+		size_t len = 0;
+
+		rc = pl_source_read(src, paths->v[i], 64 << 10, &data, &len, err);
+		if (rc == 0)
+			rc = pl_sign_key_parse_public(data, len, paths->v[i], &k, err);
+		if (rc == 0)
+			rc = pl_sign_keyring_add(ring, k, err);
+		free(data);
+	}
+	return rc;
+}
+
 int pl_trust_policy_keys(const struct pl_source_opts *so, const char *identity,
 			 struct pl_sign_keyring *ring, bool *covered, struct pl_err *err)
 {
-	(void)so;
-	(void)ring;
+	struct pl_source src;
+	struct pl_err e = PL_ERR_INIT;
+	const struct pl_trust_rule *rule;
+	int rc;
+
 	if (covered)
 		*covered = false;
-	return pl_err_set(err, PL_EUSAGE, "no trusted keys for '%s': pass --key PUB or --keys DIR",
-			  identity);
+	if (pl_source_open(&src, so, NULL, &e) < 0)
+		return pl_err_set(err, PL_EUSAGE, "no trusted keys for '%s': pass --key PUB or "
+						  "--keys DIR (no curation repo here for a trust "
+						  "policy)",
+				  identity);
+	rule = pl_trust_rule_for(&src.settings->trust, identity);
+	if (!rule) {
+		rc = pl_err_set(err, PL_EUSAGE, "no trusted keys for '%s': pass --key PUB or --keys "
+						"DIR, or add a trust.images rule to plinth.yaml",
+				identity);
+	} else {
+		rc = keys_at_commit(&src, &rule->keys, ring, err);
+		if (rc == 0 && covered)
+			*covered = true;
+	}
+	pl_source_release(&src);
+	return rc;
+}
+
+int pl_pull(const struct pl_trust_opts *o, const char *src, const char *dst,
+	    const struct pl_copy_opts *co, bool skip_verify, struct pl_copy_result *res,
+	    struct pl_verified *verified, struct pl_err *err)
+{
+	struct pl_store *s = NULL;
+	struct pl_sign_keyring *ring = NULL;
+	struct pl_source repo;
+	bool covered = false, have_repo;
+	struct pl_err e = PL_ERR_INIT;
+	int rc;
+
+	memset(verified, 0, sizeof(*verified));
+	rc = pl_store_open(&s, src, false, reg_opts(o), err);
+	if (rc == 0)
+		rc = pl_sign_keyring_new(&ring, err);
+	if (rc < 0)
+		goto out;
+	if (o->key || o->keys_dir) {
+		pl_sign_keyring_free(ring);
+		ring = NULL;
+		rc = trusted_keys(o, s, &ring, err);
+		covered = rc == 0;
+	} else if (pl_trust_policy_keys(&o->src, pl_store_policy_name(s), ring, &covered, &e) < 0 &&
+		   e.code != PL_EUSAGE) {
+		*err = e;
+		rc = e.code;
+	}
+	if (rc < 0)
+		goto out;
+	have_repo = pl_source_open(&repo, &o->src, NULL, &e) == 0;
+	if (!covered && have_repo && repo.settings->trust.default_action == PL_TRUST_DENY &&
+	    !skip_verify)
+		rc = pl_err_set(err, PL_EPOLICY, "'%s' is not covered by plinth.yaml's trust.images "
+						 "and trust.default is deny",
+				pl_store_policy_name(s));
+	if (have_repo)
+		pl_source_release(&repo);
+	if (rc < 0)
+		goto out;
+	if (skip_verify) {
+		pl_log_warn("NOT VERIFYING '%s': --insecure-skip-verify; its signatures are not "
+			    "checked",
+			    src);
+	} else if (covered) {
+		/* before a byte is written at the destination */
+		rc = pl_verify_store(s, NULL, ring, o->identity, verified, err);
+		if (rc < 0) {
+			pl_err_wrap(err, "refusing '%s'", src);
+			goto out;
+		}
+	}
+	rc = pl_copy(src, dst, co, res, err);
+out:
+	pl_sign_keyring_free(ring);
+	pl_store_free(s);
+	return rc;
+}
+
+int pl_trust_check_base(struct pl_source *src, const struct pl_source_opts *so,
+			const char *ref, struct pl_err *err)
+{
+	static const struct pl_reg_opts none;
+	const struct pl_trust *t = &src->settings->trust;
+	const struct pl_trust_base *rule = NULL;
+	struct pl_store *s = NULL;
+	struct pl_sign_keyring *ring = NULL;
+	struct pl_reg_manifest m = { 0 };
+	struct pl_verified v = { 0 };
+	struct pl_buf why = PL_BUF_INIT;
+	int rc, ok;
+
+	if (!t->bases_set)
+		return 0; /* no list of bases: any base may be imported */
+	rc = pl_store_open(&s, ref, false, so->reg ? so->reg : &none, err);
+	if (rc == 0)
+		rc = pl_store_get_manifest(s, NULL, &m, err);
+	if (rc < 0)
+		goto out;
+	ok = pl_trust_base_allowed(t, pl_store_policy_name(s), m.digest, &rule, &why, err);
+	if (ok < 0) {
+		rc = ok;
+		goto out;
+	}
+	if (!ok) {
+		rc = pl_err_set(err, PL_EPOLICY, "%s", why.data ? why.data : "base not allowed");
+		goto out;
+	}
+	if (rule && rule->keys.set && rule->keys.n) {
+		/* the upstream signs its images: only what its key signed comes in */
+		rc = pl_sign_keyring_new(&ring, err);
+		if (rc == 0)
+			rc = keys_at_commit(src, &rule->keys, ring, err);
+		if (rc == 0)
+			rc = pl_verify_store(s, m.digest, ring, NULL, &v, err);
+		if (rc < 0)
+			pl_err_wrap(err, "base '%s' (plinth.yaml trust.bases)", ref);
+	}
+out:
+	pl_verified_release(&v);
+	pl_sign_keyring_free(ring);
+	pl_reg_manifest_release(&m);
+	pl_store_free(s);
+	pl_buf_release(&why);
+	return rc;
 }

@@ -462,6 +462,56 @@ static int put_manifests(struct job *j, struct pl_copy_result *res, struct pl_er
 	return rc;
 }
 
+/* ref with its tag (or digest) replaced by tag: "oci:DIR:TAG", "host/repo:TAG". */
+static int with_tag(const struct pl_ref *r, const char *tag, struct pl_buf *out,
+		    struct pl_err *err)
+{
+	if (r->kind == PL_REF_OCI)
+		return pl_buf_addf(out, err, "oci:%s:%s", r->path, tag);
+	return pl_buf_addf(out, err, "%s/%s:%s", r->domain, r->path, tag);
+}
+
+/* Copy the .sig and .att manifests of every manifest copied, when the source has them. */
+static int copy_signatures(struct job *j, struct pl_copy_result *res, struct pl_err *err)
+{
+	static const char *const kinds[] = { "sig", "att" };
+	struct pl_copy_opts o = *j->o;
+	int rc = 0;
+
+	o.no_signatures = true;
+	o.progress = false;
+	for (size_t i = 0; rc == 0 && i < j->n_mans; i++) {
+		for (size_t k = 0; rc == 0 && k < 2; k++) {
+			struct pl_buf tag = PL_BUF_INIT, from = PL_BUF_INIT, to = PL_BUF_INIT;
+			struct pl_copy_result r2;
+			struct pl_err e = PL_ERR_INIT;
+
+			rc = pl_buf_addf(&tag, err, "sha256-%s.%s", pl_digest_hex(j->mans[i].digest),
+					 kinds[k]);
+			if (rc == 0)
+				rc = with_tag(&j->src->ref, tag.data, &from, err);
+			if (rc == 0)
+				rc = with_tag(&j->dst->ref, tag.data, &to, err);
+			if (rc == 0) {
+				int c = pl_copy(from.data, to.data, &o, &r2, &e);
+
+				if (c == 0) {
+					res->stats.bytes_sent += r2.stats.bytes_sent;
+					res->stats.bytes_received += r2.stats.bytes_received;
+					pl_copy_result_release(&r2);
+				} else if (c != PL_ENOTFOUND) {
+					rc = c;
+					*err = e;
+				}
+			}
+			pl_buf_release(&tag);
+			pl_buf_release(&from);
+			pl_buf_release(&to);
+		}
+	}
+	return rc;
+}
+
 int pl_copy(const char *src, const char *dst, const struct pl_copy_opts *o,
 	    struct pl_copy_result *res, struct pl_err *err)
 {
@@ -505,6 +555,8 @@ int pl_copy(const char *src, const char *dst, const struct pl_copy_opts *o,
 		pl_err_wrap(err, "'%s'", dst);
 		goto out;
 	}
+	if (rc == 0 && !o->no_signatures)
+		rc = copy_signatures(&j, res, err);
 	for (size_t i = 0; rc == 0 && i < j.n_blobs; i++)
 		rc = pl_oci_strv_push(&res->blobs, j.blobs[i].digest, err);
 	res->stats.retries = (s.reg ? s.reg->n_retries : 0) + (d.reg ? d.reg->n_retries : 0);

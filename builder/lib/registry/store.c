@@ -15,6 +15,7 @@
 struct pl_store {
 	struct pl_ref ref;
 	char *identity;
+	char *policy_name;
 	struct pl_oci_layout *layout;
 	struct pl_registry *reg;
 };
@@ -53,6 +54,12 @@ int pl_store_open(struct pl_store **out, const char *ref, bool create,
 		return rc;
 	}
 	s->identity = pl_buf_detach(&id, NULL);
+	if (s->ref.kind == PL_REF_OCI ? asprintf(&s->policy_name, "oci:%s", s->ref.path) < 0
+				      : !(s->policy_name = strdup(s->identity))) {
+		s->policy_name = NULL;
+		pl_store_free(s);
+		return pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
 	*out = s;
 	return 0;
 }
@@ -65,6 +72,7 @@ void pl_store_free(struct pl_store *s)
 	pl_oci_layout_free(s->layout);
 	pl_registry_free(s->reg);
 	free(s->identity);
+	free(s->policy_name);
 	free(s);
 }
 
@@ -76,6 +84,11 @@ const struct pl_ref *pl_store_ref(const struct pl_store *s)
 const char *pl_store_identity(const struct pl_store *s)
 {
 	return s->identity ? s->identity : "";
+}
+
+const char *pl_store_policy_name(const struct pl_store *s)
+{
+	return s->policy_name ? s->policy_name : "";
 }
 
 int pl_store_get_manifest(struct pl_store *s, const char *reference, struct pl_reg_manifest *out,
