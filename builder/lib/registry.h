@@ -311,6 +311,16 @@ int pl_store_put_blob(struct pl_store *s, const void *data, size_t len,
 int pl_store_put_manifest(struct pl_store *s, const char *tag, const void *data, size_t len,
 			  const char *media_type, struct pl_err *err);
 
+/*
+ * Add a layer (data of media type mt, with one annotation) to the OCI
+ * manifest tagged tag in s, creating it when absent, as cosign keeps
+ * signatures and attestations: a layer already there with the same digest
+ * and annotation is not added twice, the others are kept.
+ */
+int pl_store_append_layer(struct pl_store *s, const char *tag, const void *data, size_t len,
+			  const char *mt, const char *ann_key, const char *ann_value,
+			  struct pl_err *err);
+
 /* ---- copying images ------------------------------------------------------ */
 
 struct pl_copy_opts {

@@ -270,9 +270,6 @@ int pl_build_may_apply(struct pl_source *src, const struct pl_build_opts *o, con
 struct pl_store;
 struct pl_sign_key;
 struct pl_sign_keyring;
-/* Add a layer to the manifest tagged tag (created when absent), once. */
-int pl_attach_layer(struct pl_store *s, const char *tag, const void *data, size_t len,
-		    const char *mt, const char *ann_key, const char *ann_value, struct pl_err *err);
 /* The manifest digests of the image reference names: the top one, then each platform's. */
 int pl_image_digests(struct pl_store *s, const char *reference, struct pl_oci_strv *out,
 		     struct pl_err *err);

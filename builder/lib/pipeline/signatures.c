@@ -25,100 +25,6 @@ static void tag_for(const char *digest, const char *suffix, char out[PL_DIGEST_S
 	snprintf(out, PL_DIGEST_SIZE + 8, "sha256-%s.%s", pl_digest_hex(digest), suffix);
 }
 
-/* The config cosign writes for a signature image: its layers as diff_ids. */
-static int sig_config(const struct pl_oci_manifest *m, struct pl_buf *out, struct pl_err *err)
-{
-	json_t *j = json_pack("{s:s, s:{}, s:s, s:[{s:s}], s:s, s:{s:s, s:[]}}", "architecture",
-			      "", "config", "created", "0001-01-01T00:00:00Z", "history", "created",
-			      "0001-01-01T00:00:00Z", "os", "", "rootfs", "type", "layers",
-			      "diff_ids");
-	json_t *ids = j ? json_object_get(json_object_get(j, "rootfs"), "diff_ids") : NULL;
-	int rc = ids ? 0 : pl_err_set(err, PL_ENOMEM, "out of memory");
-
-	for (size_t i = 0; rc == 0 && i < m->n_layers; i++)
-		rc = pl_json_append_new(ids, json_string(m->layers[i].digest), err);
-	if (rc == 0)
-		rc = pl_json_dump(j, out, err);
-	json_decref(j);
-	return rc;
-}
-
-/*
- * Add a layer (data of media type mt, with one annotation) to the manifest
- * tagged tag in s, creating it when absent. A layer already there with the
- * same digest and annotation is not added twice.
- */
-int pl_attach_layer(struct pl_store *s, const char *tag, const void *data, size_t len,
-		    const char *mt, const char *ann_key, const char *ann_value, struct pl_err *err)
-{
-	struct pl_reg_manifest old = { 0 };
-	struct pl_oci_manifest m = { 0 };
-	struct pl_oci_desc *v;
-	struct pl_buf cfg = PL_BUF_INIT, body = PL_BUF_INIT;
-	char digest[PL_DIGEST_SIZE], cdigest[PL_DIGEST_SIZE];
-	json_t *j = NULL;
-	int rc;
-
-	rc = pl_store_get_manifest(s, tag, &old, err);
-	if (rc == 0) {
-		rc = pl_oci_manifest_parse(old.body.data, old.body.len, tag, &m, err);
-	} else if (rc == PL_ENOTFOUND) {
-		pl_err_init(err);
-		rc = 0;
-		m.schema_version = 2;
-	}
-	if (rc == 0)
-		rc = pl_store_put_blob(s, data, len, digest, err);
-	if (rc < 0)
-		goto out;
-	for (size_t i = 0; i < m.n_layers; i++) {
-		const char *a = pl_oci_map_get(&m.layers[i].annotations, ann_key);
-		if (!strcmp(m.layers[i].digest, digest) && a && !strcmp(a, ann_value))
-			goto out; /* already there */
-	}
-	v = realloc(m.layers, (m.n_layers + 1) * sizeof(*v));
-	if (!v) {
-		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
-		goto out;
-	}
-	m.layers = v;
-	memset(&v[m.n_layers], 0, sizeof(*v));
-	m.n_layers++;
-	memcpy(v[m.n_layers - 1].digest, digest, PL_DIGEST_SIZE);
-	v[m.n_layers - 1].size = len;
-	v[m.n_layers - 1].media_type = strdup(mt);
-	if (!v[m.n_layers - 1].media_type) {
-		rc = pl_err_set(err, PL_ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = pl_oci_map_set(&v[m.n_layers - 1].annotations, ann_key, ann_value, err);
-	/* an OCI manifest: skopeo reads signatures only from OCI ones */
-	free(m.media_type);
-	m.media_type = strdup(PL_MT_OCI_MANIFEST);
-	if (rc == 0)
-		rc = sig_config(&m, &cfg, err);
-	if (rc == 0)
-		rc = pl_store_put_blob(s, cfg.data, cfg.len, cdigest, err);
-	if (rc == 0) {
-		free(m.config.media_type);
-		m.config.media_type = strdup(PL_MT_OCI_CONFIG);
-		memcpy(m.config.digest, cdigest, PL_DIGEST_SIZE);
-		m.config.size = cfg.len;
-		rc = pl_oci_manifest_to_json(&m, &j, err);
-	}
-	if (rc == 0)
-		rc = pl_json_dump(j, &body, err);
-	if (rc == 0)
-		rc = pl_store_put_manifest(s, tag, body.data, body.len, PL_MT_OCI_MANIFEST, err);
-out:
-	json_decref(j);
-	pl_buf_release(&cfg);
-	pl_buf_release(&body);
-	pl_oci_manifest_release(&m);
-	pl_reg_manifest_release(&old);
-	return rc;
-}
-
 /* The manifest digests an image consists of: the top one, then each platform's. */
 int pl_image_digests(struct pl_store *s, const char *reference, struct pl_oci_strv *out,
 		     struct pl_err *err)
@@ -193,7 +99,7 @@ int pl_sign_digests(struct pl_store *s, const struct pl_sign_key *key,
 			rc = pl_sign_data(key, payload, len, &sig, err);
 		tag_for(digests->v[i], "sig", tag);
 		if (rc == 0)
-			rc = pl_attach_layer(s, tag, payload, len, PL_MT_SIMPLESIGNING,
+			rc = pl_store_append_layer(s, tag, payload, len, PL_MT_SIMPLESIGNING,
 					     PL_ANN_COSIGN_SIGNATURE, sig, err);
 		if (rc < 0)
 			pl_err_wrap(err, "sign %s", digests->v[i]);
@@ -217,7 +123,7 @@ int pl_attest_digest(struct pl_store *s, const struct pl_sign_key *key, const ch
 		rc = pl_sign_dsse_sign(key, PL_DSSE_INTOTO_TYPE, st, len, &env, &elen, err);
 	tag_for(digest, "att", tag);
 	if (rc == 0)
-		rc = pl_attach_layer(s, tag, env, elen, PL_MT_DSSE_ENVELOPE, ANN_PREDICATE,
+		rc = pl_store_append_layer(s, tag, env, elen, PL_MT_DSSE_ENVELOPE, ANN_PREDICATE,
 				     predicate_type, err);
 	if (rc < 0)
 		pl_err_wrap(err, "attestation %s for %s", predicate_type, digest);

@@ -471,42 +471,77 @@ static int with_tag(const struct pl_ref *r, const char *tag, struct pl_buf *out,
 	return pl_buf_addf(out, err, "%s/%s:%s", r->domain, r->path, tag);
 }
 
-/* Copy the .sig and .att manifests of every manifest copied, when the source has them. */
-static int copy_signatures(struct job *j, struct pl_copy_result *res, struct pl_err *err)
+/*
+ * Carry the .sig / .att manifest of one copied manifest over, merged into
+ * what the destination has (its own signatures stay): each layer with its
+ * signature or predicate annotation.
+ */
+static int carry(struct job *j, const char *tag, struct pl_err *err)
+{
+	static const char *const anns[] = { "predicateType", "dev.cosignproject.cosign/signature" };
+	struct pl_buf from = PL_BUF_INIT, to = PL_BUF_INIT;
+	struct pl_store *s = NULL, *d = NULL;
+	struct pl_reg_manifest m = { 0 };
+	struct pl_oci_manifest man = { 0 };
+	int rc;
+
+	rc = with_tag(&j->src->ref, tag, &from, err);
+	if (rc == 0)
+		rc = with_tag(&j->dst->ref, tag, &to, err);
+	if (rc == 0)
+		rc = pl_store_open(&s, from.data, false, &j->o->reg, err);
+	if (rc == 0)
+		rc = pl_store_get_manifest(s, NULL, &m, err);
+	if (rc == PL_ENOTFOUND) {
+		pl_err_init(err);
+		rc = 0; /* nothing to carry */
+		goto out;
+	}
+	if (rc == 0)
+		rc = pl_oci_manifest_parse(m.body.data, m.body.len, from.data, &man, err);
+	if (rc == 0)
+		rc = pl_store_open(&d, to.data, true, &j->o->reg, err);
+	for (size_t i = 0; rc == 0 && i < man.n_layers; i++) {
+		const struct pl_oci_desc *l = &man.layers[i];
+		const char *key = NULL, *val = NULL;
+		char *data = NULL;
+		size_t len = 0;
+
+		for (size_t k = 0; !val && k < 2; k++)
+			if ((val = pl_oci_map_get(&l->annotations, anns[k])))
+				key = anns[k];
+		if (!val || !l->media_type)
+			continue;
+		rc = pl_store_get_blob(s, l->digest, 64u << 20, &data, &len, err);
+		if (rc == 0)
+			rc = pl_store_append_layer(d, tag, data, len, l->media_type, key, val, err);
+		free(data);
+	}
+out:
+	if (rc < 0)
+		pl_err_wrap(err, "%s", tag);
+	pl_oci_manifest_release(&man);
+	pl_reg_manifest_release(&m);
+	pl_store_free(s);
+	pl_store_free(d);
+	pl_buf_release(&from);
+	pl_buf_release(&to);
+	return rc;
+}
+
+/* The .sig and .att manifests of every manifest copied, when the source has them. */
+static int copy_signatures(struct job *j, struct pl_err *err)
 {
 	static const char *const kinds[] = { "sig", "att" };
-	struct pl_copy_opts o = *j->o;
 	int rc = 0;
 
-	o.no_signatures = true;
-	o.progress = false;
 	for (size_t i = 0; rc == 0 && i < j->n_mans; i++) {
 		for (size_t k = 0; rc == 0 && k < 2; k++) {
-			struct pl_buf tag = PL_BUF_INIT, from = PL_BUF_INIT, to = PL_BUF_INIT;
-			struct pl_copy_result r2;
-			struct pl_err e = PL_ERR_INIT;
+			char tag[PL_DIGEST_SIZE + 8];
 
-			rc = pl_buf_addf(&tag, err, "sha256-%s.%s", pl_digest_hex(j->mans[i].digest),
-					 kinds[k]);
-			if (rc == 0)
-				rc = with_tag(&j->src->ref, tag.data, &from, err);
-			if (rc == 0)
-				rc = with_tag(&j->dst->ref, tag.data, &to, err);
-			if (rc == 0) {
-				int c = pl_copy(from.data, to.data, &o, &r2, &e);
-
-				if (c == 0) {
-					res->stats.bytes_sent += r2.stats.bytes_sent;
-					res->stats.bytes_received += r2.stats.bytes_received;
-					pl_copy_result_release(&r2);
-				} else if (c != PL_ENOTFOUND) {
-					rc = c;
-					*err = e;
-				}
-			}
-			pl_buf_release(&tag);
-			pl_buf_release(&from);
-			pl_buf_release(&to);
+			snprintf(tag, sizeof(tag), "sha256-%s.%s", pl_digest_hex(j->mans[i].digest),
+				 kinds[k]);
+			rc = carry(j, tag, err);
 		}
 	}
 	return rc;
@@ -556,7 +591,7 @@ int pl_copy(const char *src, const char *dst, const struct pl_copy_opts *o,
 		goto out;
 	}
 	if (rc == 0 && !o->no_signatures)
-		rc = copy_signatures(&j, res, err);
+		rc = copy_signatures(&j, err);
 	for (size_t i = 0; rc == 0 && i < j.n_blobs; i++)
 		rc = pl_oci_strv_push(&res->blobs, j.blobs[i].digest, err);
 	res->stats.retries = (s.reg ? s.reg->n_retries : 0) + (d.reg ? d.reg->n_retries : 0);
