@@ -16,24 +16,21 @@ python3 "$TOP/tests/integration/mkimage.py" "$T/img" app:1 20M 20M 20M 20M 20M 2
 size=$(du -sb "$T/img/blobs" | cut -f1)
 
 # each run gets a registry of its own, so nothing is there yet
-run() { # NAME CMD...: "seconds peak-KB"
-	reg_start "$1"
-	eval "addr=\$REG_$1"
-	shift
-	/usr/bin/time -f '%e %M' -o "$T/t" "$@" "$addr" >/dev/null 2>&1
+reg_start p1
+reg_start p2
+reg_start s1
+reg_start s2
+timed() { # CMD...: "seconds peak-KB" of one run
+	/usr/bin/time -f '%e %M' -o "$T/t" "$@" >/dev/null 2>&1
 	tail -n 1 "$T/t"
 }
-push_plinth() { "$PLINTH" -q push "oci:$T/img:app:1" "$1/bench/app:1"; }
-push_skopeo() { skopeo copy -q --dest-tls-verify=false "oci:$T/img:app:1" "docker://$1/bench/app:1"; }
-
-P1=$(run p1 push_plinth)
-S1=$(run s1 push_skopeo)
-P2=$(run p2 push_plinth)
-S2=$(run s2 push_skopeo)
-/usr/bin/time -f '%e %M' -o "$T/t" "$PLINTH" -q push "oci:$T/img:app:1" "$REG_p2/bench/app:1" >/dev/null 2>&1
-RP=$(tail -n 1 "$T/t")
-/usr/bin/time -f '%e %M' -o "$T/t" skopeo copy -q --dest-tls-verify=false "oci:$T/img:app:1" "docker://$REG_s2/bench/app:1" >/dev/null 2>&1
-RS=$(tail -n 1 "$T/t")
+SRC="oci:$T/img:app:1"
+P1=$(timed "$PLINTH" -q push "$SRC" "$REG_p1/bench/app:1")
+S1=$(timed skopeo copy -q --dest-tls-verify=false "$SRC" "docker://$REG_s1/bench/app:1")
+P2=$(timed "$PLINTH" -q push "$SRC" "$REG_p2/bench/app:1")
+S2=$(timed skopeo copy -q --dest-tls-verify=false "$SRC" "docker://$REG_s2/bench/app:1")
+RP=$(timed "$PLINTH" -q push "$SRC" "$REG_p2/bench/app:1")
+RS=$(timed skopeo copy -q --dest-tls-verify=false "$SRC" "docker://$REG_s2/bench/app:1")
 python3 - "$size" "$P1" "$P2" "$S1" "$S2" "$RP" "$RS" <<'PY'
 import sys
 size = int(sys.argv[1])

@@ -16,8 +16,29 @@ echo
 echo "== plinth vulndb update --changelogs (CVEs the Debian mirror's changelogs name as fixed)"
 "$PLINTH" vulndb update --changelogs
 echo
-echo "== plinth build --all --out oci:$OUT --check-reproducible"
-"$PLINTH" build --all --out "oci:$OUT" --check-reproducible
+# a demo signing key (the real one lives outside the repo; see docs/signing.md)
+export PLINTH_PASSWORD="${PLINTH_PASSWORD:-demo}"
+if [ ! -f out/demo-signing.key ]; then
+	mkdir -p out
+	echo "== plinth keygen out/demo-signing"
+	"$PLINTH" keygen out/demo-signing
+	echo
+fi
+echo "== plinth build --all --jobs 2 --out oci:$OUT --check-reproducible --key out/demo-signing.key"
+"$PLINTH" build --all --jobs 2 --out "oci:$OUT" --check-reproducible --key out/demo-signing.key
+echo
+echo "== plinth build --all again: nothing changed, nothing rebuilt"
+"$PLINTH" build --all --jobs 2 --out "oci:$OUT" | tail -n 6
+echo
+echo "== plinth verify --key out/demo-signing.pub oci:$OUT:debian-base:12"
+"$PLINTH" verify --key out/demo-signing.pub "oci:$OUT:debian-base:12"
+echo
+echo "== plinth attestations --key out/demo-signing.pub oci:$OUT:debian-base:12"
+"$PLINTH" attestations --key out/demo-signing.pub "oci:$OUT:debian-base:12"
+echo
+echo "== plinth rollout (the ledger out/ledger.db: which patch reached which image)"
+"$PLINTH" rollout
+"$PLINTH" rollout --format html --out out/rollout.html
 echo
 first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"])' "$OUT/index.json")
 echo "== plinth inspect oci:$OUT:$first"
@@ -32,6 +53,9 @@ echo
 cat <<MSG
 The images are in the OCI image layout $OUT (one ref per recipe tag):
 $(python3 -c 'import json,sys; [print("  oci:'"$OUT"':" + m["annotations"]["org.opencontainers.image.ref.name"] + "  " + m["digest"]) for m in json.load(open(sys.argv[1]))["manifests"]]' "$OUT/index.json")
+
+The rollout report for release managers: out/rollout.html; the build ledger: out/ledger.db
+($PLINTH history debian-base, $PLINTH advisory PL-2026-0002 --format md).
 
 Look at them with:
   $PLINTH inspect oci:$OUT:$first
