@@ -7,6 +7,7 @@
 #define PL_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "lib/registry.h"
 #include "util/err.h"
@@ -103,6 +104,8 @@ void cli_reg_init(struct pl_reg_opts *o);
  * way to ask; NULL without after printing an error. Free with cli_wipe.
  */
 char *cli_passphrase(const char *file, bool confirm, bool *none);
+/* A line from in without its newline; on a terminal the prompt goes to out and echo is off. */
+char *cli_read_secret(FILE *in, FILE *out, const char *prompt);
 void cli_wipe(char *secret);
 int cli_reg_opt(const char *cmd, int opt, const char *arg, struct pl_reg_opts *o);
 

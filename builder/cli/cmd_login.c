@@ -13,34 +13,9 @@
 
 enum { OPT_USER = 'u', OPT_PASS_STDIN = 256, OPT_JSON };
 
-/* A line from stdin (without its newline), echo off on a terminal. */
 static char *read_secret(const char *prompt)
 {
-	struct termios old, quiet;
-	bool tty = isatty(STDIN_FILENO);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (tty) {
-		fprintf(stderr, "%s", prompt);
-		tcgetattr(STDIN_FILENO, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	n = getline(&line, &cap, stdin);
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fprintf(stderr, "\n");
-	}
-	if (n < 0) {
-		free(line);
-		return NULL;
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = 0;
-	return line;
+	return cli_read_secret(stdin, stderr, prompt);
 }
 
 static const char *host_of(const char *arg)

@@ -11,33 +11,46 @@
 #include "util/buf.h"
 #include "util/fsutil.h"
 
-/* A line typed without echo on the terminal, or NULL. */
-static char *prompt(const char *what)
+char *cli_read_secret(FILE *in, FILE *out, const char *prompt)
 {
 	struct termios old, quiet;
+	bool tty = isatty(fileno(in));
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	FILE *tty = fopen("/dev/tty", "r+");
 
-	if (!tty)
-		return NULL;
-	fprintf(tty, "%s", what);
-	fflush(tty);
-	tcgetattr(fileno(tty), &old);
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-	n = getline(&line, &cap, tty);
-	tcsetattr(fileno(tty), TCSAFLUSH, &old);
-	fprintf(tty, "\n");
-	fclose(tty);
+	if (tty) {
+		fprintf(out, "%s", prompt);
+		fflush(out);
+		tcgetattr(fileno(in), &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(in), TCSAFLUSH, &quiet);
+	}
+	n = getline(&line, &cap, in);
+	if (tty) {
+		tcsetattr(fileno(in), TCSAFLUSH, &old);
+		fprintf(out, "\n");
+	}
 	if (n < 0) {
 		free(line);
 		return NULL;
 	}
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = 0;
+	return line;
+}
+
+/* A line typed on the terminal without echo, or NULL when there is none. */
+static char *prompt(const char *what)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	char *line;
+
+	if (!tty)
+		return NULL;
+	line = cli_read_secret(tty, tty, what);
+	fclose(tty);
 	return line;
 }
 

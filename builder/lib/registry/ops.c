@@ -326,37 +326,39 @@ static int with_digest(const struct upload *u, struct pl_buf *url, struct pl_err
 	return rc;
 }
 
-/* One monolithic PUT of the whole blob. */
-static int upload_whole(struct upload *u, struct pl_err *err)
+/*
+ * The closing PUT ?digest=: with the whole blob (a monolithic upload, not
+ * retried: a failed PUT ends the session, the caller starts a new one), or
+ * with no body after the chunks.
+ */
+static int upload_put(struct upload *u, bool whole, struct pl_err *err)
 {
 	const char *hdrs[] = { "Content-Type: application/octet-stream", NULL };
-	struct pl_http_req q = { .method = "PUT", .body_fd = u->fd, .body_fd_len = u->size,
-				 .headers = hdrs };
-
-	if (u->mem) {
-		q.body_fd = -1;
-		q.body = u->mem;
-		q.body_len = (size_t)u->size;
-	}
+	struct pl_http_req q = { .method = "PUT", .body_fd = -1, .body = "", .headers = hdrs };
 	struct pl_http_resp resp;
 	struct pl_buf url;
 	int rc;
 
+	if (whole && u->mem) {
+		q.body = u->mem;
+		q.body_len = (size_t)u->size;
+	} else if (whole) {
+		q.body_fd = u->fd;
+		q.body_fd_len = u->size;
+	}
 	pl_buf_init(&url, 0);
 	pl_http_resp_init(&resp);
 	rc = with_digest(u, &url, err);
 	if (rc < 0)
 		goto out;
 	q.url = url.data;
-	/* a failed PUT ends the session: the caller restarts from the POST */
-	rc = reg_send(u->r, u->scope, &q, &resp, false, err);
+	rc = reg_send(u->r, u->scope, &q, &resp, !whole, err);
 	stat_add(&u->stats->bytes_sent, resp.sent);
-	if (rc < 0)
-		goto out;
-	if (resp.status != 201)
+	if (rc == 0 && resp.status != 201)
 		rc = reg_status_error(&resp, PL_ENET, err);
 	/* a busy registry is worth another session; a refusal is not */
-	if (rc < 0 && resp.status != 408 && resp.status != 429 && resp.status < 500)
+	if (whole && rc < 0 && resp.status && resp.status != 408 && resp.status != 429 &&
+	    resp.status < 500)
 		rc = PL_EINVAL;
 out:
 	pl_http_resp_release(&resp);
@@ -469,29 +471,6 @@ static int upload_chunked(struct upload *u, struct pl_err *err)
 	return 0;
 }
 
-/* Close a chunked session: PUT with the digest and no body. */
-static int upload_finish(struct upload *u, struct pl_err *err)
-{
-	struct pl_http_req q = { .method = "PUT", .body_fd = -1, .body = "", .body_len = 0 };
-	struct pl_http_resp resp;
-	struct pl_buf url;
-	int rc;
-
-	pl_buf_init(&url, 0);
-	pl_http_resp_init(&resp);
-	rc = with_digest(u, &url, err);
-	if (rc < 0)
-		goto out;
-	q.url = url.data;
-	rc = reg_send(u->r, u->scope, &q, &resp, true, err);
-	if (rc == 0 && resp.status != 201)
-		rc = reg_status_error(&resp, PL_ENET, err);
-out:
-	pl_http_resp_release(&resp);
-	pl_buf_release(&url);
-	return rc;
-}
-
 static int push_blob(struct pl_registry *r, const char *repo, const char *digest, uint64_t size,
 		     int fd, const void *mem, const char *mount_from, struct pl_reg_stats *stats,
 		     struct pl_err *err)
@@ -551,12 +530,12 @@ static int push_blob(struct pl_registry *r, const char *repo, const char *digest
 				rc = pl_err_set(err, PL_ENET, "the registry lost the upload session %d "
 							      "times", tr.attempt + 1);
 			if (rc == 0)
-				rc = upload_finish(&u, err);
+				rc = upload_put(&u, false, err);
 			if (rc == 0)
 				stat_inc(&u.stats->blobs_pushed);
 			break;
 		}
-		rc = upload_whole(&u, &e);
+		rc = upload_put(&u, true, &e);
 		if (rc == 0) {
 			stat_inc(&u.stats->blobs_pushed);
 			break;
