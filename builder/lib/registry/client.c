@@ -503,7 +503,7 @@ static int fetch_token(struct pl_registry *r, const char *scope, char **token, i
 	struct pl_http_resp resp;
 	struct pl_buf url, form;
 	const struct pl_reg_cred *c = NULL;
-	char *auth = NULL, *sc = NULL, *save = NULL, *tok;
+	char *auth = NULL, *sc = NULL, *save = NULL, *tok, *realm = NULL, *service = NULL;
 	const char *hdrs[3] = { NULL, NULL, NULL };
 	json_t *j = NULL;
 	const char *t;
@@ -515,25 +515,29 @@ static int fetch_token(struct pl_registry *r, const char *scope, char **token, i
 	pl_buf_init(&url, 0);
 	pl_buf_init(&form, 0);
 	pl_http_resp_init(&resp);
-	if (!r->challenge.realm || (strncmp(r->challenge.realm, "https://", 8) != 0 &&
-				    strncmp(r->challenge.realm, "http://", 7) != 0)) {
+	/* another thread may learn a new challenge meanwhile: work on copies */
+	pthread_mutex_lock(&r->lock);
+	realm = r->challenge.realm ? strdup(r->challenge.realm) : NULL;
+	service = r->challenge.service ? strdup(r->challenge.service) : NULL;
+	pthread_mutex_unlock(&r->lock);
+	if (!realm || (strncmp(realm, "https://", 8) != 0 && strncmp(realm, "http://", 7) != 0)) {
 		rc = pl_err_set(err, PL_ENET, "bearer challenge without a usable realm");
 		goto out;
 	}
 	rc = get_cred(r, &c, err);
 	if (rc < 0)
 		goto out;
-	rc = pl_buf_adds(&url, r->challenge.realm, err);
-	if (rc == 0 && r->challenge.service)
-		rc = reg_add_query(&url, "service", r->challenge.service, err);
+	rc = pl_buf_adds(&url, realm, err);
+	if (rc == 0 && service)
+		rc = reg_add_query(&url, "service", service, err);
 	if (rc < 0)
 		goto out;
 	if (c && c->identity_token) {
 		rc = reg_add_query(&form, "grant_type", "refresh_token", err);
 		if (rc == 0)
 			rc = reg_add_query(&form, "client_id", "plinth", err);
-		if (rc == 0 && r->challenge.service)
-			rc = reg_add_query(&form, "service", r->challenge.service, err);
+		if (rc == 0 && service)
+			rc = reg_add_query(&form, "service", service, err);
 		if (rc == 0)
 			rc = reg_add_query(&form, "refresh_token", c->secret, err);
 	}
@@ -626,6 +630,8 @@ out:
 	pl_buf_release(&url);
 	free_secret(auth);
 	free(sc);
+	free(realm);
+	free(service);
 	return rc;
 }
 
@@ -773,6 +779,7 @@ int reg_send(struct pl_registry *r, const char *scope, struct pl_http_req *q,
 		free_secret(auth);
 		auth = NULL;
 		rc = auth_header(r, scope, renewed, &auth, err);
+		renewed = false; /* a new token only for the attempt right after a 401 */
 		if (rc < 0)
 			break;
 		hdrs[n] = auth;

@@ -408,7 +408,7 @@ out:
 static int upload_chunked(struct upload *u, struct pl_err *err)
 {
 	struct reg_try tr = { 0 };
-	uint64_t off = 0;
+	uint64_t off = 0, last_off = 0;
 	int rc = 0;
 
 	while (off < u->size) {
@@ -453,6 +453,9 @@ static int upload_chunked(struct upload *u, struct pl_err *err)
 			pl_http_resp_release(&resp);
 			return rc;
 		}
+		if (off > last_off) /* chunks went through since the last failure */
+			tr.attempt = 0, tr.start_ms = 0;
+		last_off = off;
 		if (!reg_retry_wait(u->r, &tr, rc == 0 ? &resp : NULL,
 				    rc < 0 ? e.msg : "chunk refused")) {
 			if (rc < 0)
@@ -618,6 +621,7 @@ int pl_registry_pull_blob(struct pl_registry *r, const char *repo, const char *d
 	struct pl_http_resp resp;
 	struct pull p = { .size = size, .stats = stats ? stats : &dummy };
 	struct reg_try tr = { 0 };
+	uint64_t last_have = 0;
 	char *url = NULL, *scope = NULL, what[100], range[64];
 	int rc;
 
@@ -643,6 +647,9 @@ int pl_registry_pull_blob(struct pl_registry *r, const char *repo, const char *d
 					 .sink = pull_sink, .sink_ctx = &p };
 		struct pl_err e = PL_ERR_INIT;
 
+		/* cut right at the end: everything is here, the digest decides */
+		if (p.have && p.size >= 0 && p.have == (uint64_t)p.size)
+			break;
 		snprintf(range, sizeof(range), "Range: bytes=%" PRIu64 "-", p.have);
 		if (p.have)
 			q.headers = hdrs;
@@ -658,10 +665,16 @@ int pl_registry_pull_blob(struct pl_registry *r, const char *repo, const char *d
 			rc = reg_status_error(&resp, PL_ENOTFOUND, err);
 			goto out;
 		}
+		if (rc == 0 && resp.status == 416 && p.have > 0)
+			break; /* nothing after what we have: let the digest decide */
 		if (rc == 0 && !(resp.status == 408 || resp.status == 429 || resp.status >= 500)) {
 			rc = reg_status_error(&resp, 0, err);
 			goto out;
 		}
+		/* a cut that brought bytes is progress: the budget counts failures in a row */
+		if (p.have > last_have)
+			tr.attempt = 0, tr.start_ms = 0;
+		last_have = p.have;
 		if (!reg_retry_wait(r, &tr, rc == 0 ? &resp : NULL, rc < 0 ? e.msg : "HTTP error")) {
 			if (rc < 0)
 				rc = pl_err_set(err, rc, "%s", e.msg);
