@@ -219,6 +219,44 @@ if [ -n "$COSIGN" ]; then
 fi
 ok "build --sign --push: signed, attested (SPDX, CycloneDX, vuln, SLSA) with the build's own data"
 
+# ---- trust.bases: which bases a build may import, and who must have signed them ----
+Q="$T/qrepo"
+new_repo "$Q" >/dev/null
+mkdir -p "$Q/keys"
+cp "$T/team.pub" "$Q/keys/team.pub"
+cp "$T/other.pub" "$Q/keys/other.pub"
+body='layers:\n  - name: x\n    files:\n      - {path: /etc/x, content: "x\\n"}\n'
+printf "name: root\ntags: [\"1\"]\n$body" >"$Q/recipes/root.yaml"
+printf "name: derived\nbase: \"oci:$T/qbase:root:1\"\n$body" >"$Q/recipes/derived.yaml"
+printf "name: unsigned\nbase: \"oci:$T/qbase2:root:1\"\n$body" >"$Q/recipes/unsigned.yaml"
+cat >"$Q/plinth.yaml" <<YAML
+trust:
+  images:
+    - repositories: ["oci:$T/qbase"]
+      keys: [keys/team.pub, keys/other.pub]
+      require: all
+  bases:
+    - repository: "oci:$T/qbase"
+      keys: [keys/team.pub]
+    - repository: "oci:$T/qbase2"
+      keys: [keys/team.pub]
+YAML
+commit "$Q" "bases"
+(
+	cd "$Q"
+	"$PLINTH" -q build --out "oci:$T/qbase" root >/dev/null
+	"$PLINTH" -q build --out "oci:$T/qbase2" root >/dev/null
+	"$PLINTH" sign --key "$T/team.key" "oci:$T/qbase:root:1" >/dev/null
+	"$PLINTH" -q build --out "oci:$T/qout" derived >/dev/null 2>"$T/q.err" || { cat "$T/q.err"; fail "a signed, listed base was refused"; }
+	expect_fail "an unsigned base" "trust.bases|not signed" "$PLINTH" build --out "oci:$T/qout" unsigned
+	expect_fail "require: all, one key missing" "requires every key" "$PLINTH" verify "oci:$T/qbase:root:1"
+	sed -i "s|repository: \"oci:$T/qbase\"|repository: \"oci:/elsewhere\"|" plinth.yaml
+	commit "$Q" "bases elsewhere"
+	expect_fail "a base trust.bases does not list" "not in plinth.yaml trust.bases" \
+		"$PLINTH" build --force --out "oci:$T/qout" derived
+)
+ok "trust.bases: listed and signed bases only; require: all needs every key"
+
 # ---- skopeo (1.10+, sigstore) accepts plinth's signatures through policy.json ----
 if SKOPEO=$(peers_skopeo_sigstore 2>"$T/peers2.err"); then
 	mkdir -p "$T/regd"

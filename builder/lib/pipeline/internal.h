@@ -276,9 +276,10 @@ int pl_image_digests(struct pl_store *s, const char *reference, struct pl_oci_st
 /* Sign each digest (claims: the manifest's Plinth annotations, plus extra). */
 int pl_sign_digests(struct pl_store *s, const struct pl_sign_key *key,
 		    const struct pl_oci_strv *digests, const json_t *extra, struct pl_err *err);
-/* Attach a signed in-toto statement about digest. */
+/* Attach a signed in-toto statement about digest; env_digest (may be NULL) gets the envelope's. */
 int pl_attest_digest(struct pl_store *s, const struct pl_sign_key *key, const char *digest,
-		     const char *predicate_type, const json_t *predicate, struct pl_err *err);
+		     const char *predicate_type, const json_t *predicate,
+		     char env_digest[PL_DIGEST_SIZE], struct pl_err *err);
 /* Verify every manifest of the image against ring and identity (NULL: the store's). */
 int pl_verify_store(struct pl_store *s, const char *reference,
 		    const struct pl_sign_keyring *ring, const char *identity,
@@ -290,10 +291,10 @@ int pl_attestations_store(struct pl_store *s, const char *reference,
 /*
  * The public keys the curation repo's trust.images rule for identity names
  * (read at the commit), added to ring; *covered (may be NULL) says whether a
- * rule matched. No rule: PL_EUSAGE asking for --key or --keys.
+ * rule matched, *all (may be NULL) whether it requires every key. No rule: PL_EUSAGE asking for --key or --keys.
  */
 int pl_trust_policy_keys(const struct pl_source_opts *so, const char *identity,
-			 struct pl_sign_keyring *ring, bool *covered, struct pl_err *err);
+			 struct pl_sign_keyring *ring, bool *covered, bool *all, struct pl_err *err);
 
 /*
  * May ref be imported as a base? plinth.yaml's trust.bases (when present)

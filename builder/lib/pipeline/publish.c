@@ -79,13 +79,18 @@ static json_t *vuln(const struct pl_built_image *img, json_t *report)
 static int attest(struct pl_store *s, const struct pl_sign_key *key, struct pl_built_image *img,
 		  const char *digest, const char *type, json_t *pred, struct pl_err *err)
 {
+	char env[PL_DIGEST_SIZE];
+	struct pl_buf rec = PL_BUF_INIT;
 	int rc;
 
 	if (!pred)
 		return 0; /* nothing of that kind for this image (no packages, not scanned) */
-	rc = pl_attest_digest(s, key, digest, type, pred, err);
+	rc = pl_attest_digest(s, key, digest, type, pred, env, err);
 	if (rc == 0)
-		rc = pl_oci_strv_push(&img->attestations, type, err);
+		rc = pl_buf_addf(&rec, err, "%s %s", type, env);
+	if (rc == 0)
+		rc = pl_oci_strv_push(&img->attestations, rec.data, err);
+	pl_buf_release(&rec);
 	json_decref(pred);
 	return rc;
 }

@@ -111,7 +111,8 @@ int pl_sign_digests(struct pl_store *s, const struct pl_sign_key *key,
 }
 
 int pl_attest_digest(struct pl_store *s, const struct pl_sign_key *key, const char *digest,
-		     const char *predicate_type, const json_t *predicate, struct pl_err *err)
+		     const char *predicate_type, const json_t *predicate,
+		     char env_digest[PL_DIGEST_SIZE], struct pl_err *err)
 {
 	struct pl_sign_subject sub = { pl_store_identity(s), digest };
 	char *st = NULL, *env = NULL, tag[PL_DIGEST_SIZE + 8];
@@ -121,6 +122,8 @@ int pl_attest_digest(struct pl_store *s, const struct pl_sign_key *key, const ch
 	rc = pl_sign_statement_make(predicate_type, predicate, &sub, 1, &st, &len, err);
 	if (rc == 0)
 		rc = pl_sign_dsse_sign(key, PL_DSSE_INTOTO_TYPE, st, len, &env, &elen, err);
+	if (rc == 0 && env_digest)
+		rc = pl_sha256_buf(env, elen, env_digest, err);
 	tag_for(digest, "att", tag);
 	if (rc == 0)
 		rc = pl_store_append_layer(s, tag, env, elen, PL_MT_DSSE_ENVELOPE, ANN_PREDICATE,

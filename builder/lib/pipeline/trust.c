@@ -60,11 +60,12 @@ int pl_sign_ref(const struct pl_trust_opts *o, const char *ref, struct pl_oci_st
  * repo's trust.images rule for its repository.
  */
 static int trusted_keys(const struct pl_trust_opts *o, struct pl_store *s,
-			struct pl_sign_keyring **ring, struct pl_err *err)
+			struct pl_sign_keyring **ring, bool *all, struct pl_err *err)
 {
 	int rc;
 
 	*ring = NULL;
+	*all = false;
 	if (o->keys_dir)
 		return pl_sign_keyring_load_dir(o->keys_dir, ring, err);
 	rc = pl_sign_keyring_new(ring, err);
@@ -77,8 +78,32 @@ static int trusted_keys(const struct pl_trust_opts *o, struct pl_store *s,
 		return rc;
 	}
 	if (rc == 0)
-		rc = pl_trust_policy_keys(&o->src, pl_store_policy_name(s), *ring, NULL, err);
+		rc = pl_trust_policy_keys(&o->src, pl_store_policy_name(s), *ring, NULL, all, err);
 	return rc;
+}
+
+/* With require: all, every trusted key must have signed every manifest. */
+static int all_signed(const struct pl_sign_keyring *ring, const struct pl_verified *v,
+		      struct pl_err *err)
+{
+	for (size_t d = 0; d < v->digests.n; d++) {
+		for (size_t k = 0; k < pl_sign_keyring_count(ring); k++) {
+			const struct pl_sign_key *key = pl_sign_keyring_get(ring, k);
+			char id[PL_DIGEST_SIZE];
+			bool found = false;
+
+			pl_sign_key_id(key, id);
+			for (size_t i = 0; !found && i < v->n; i++)
+				found = !strcmp(v->sigs[i].digest, v->digests.v[d]) &&
+					!strcmp(v->sigs[i].key_id, id);
+			if (!found)
+				return pl_err_set(err, PL_EVERIFY,
+						  "%s is not signed by %s, and plinth.yaml's rule "
+						  "requires every key",
+						  v->digests.v[d], pl_sign_key_name(key) ? pl_sign_key_name(key) : id);
+		}
+	}
+	return 0;
 }
 
 int pl_verify_ref(const struct pl_trust_opts *o, const char *ref, struct pl_verified *out,
@@ -86,14 +111,17 @@ int pl_verify_ref(const struct pl_trust_opts *o, const char *ref, struct pl_veri
 {
 	struct pl_store *s = NULL;
 	struct pl_sign_keyring *ring = NULL;
+	bool all = false;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = pl_store_open(&s, ref, false, reg_opts(o), err);
 	if (rc == 0)
-		rc = trusted_keys(o, s, &ring, err);
+		rc = trusted_keys(o, s, &ring, &all, err);
 	if (rc == 0)
 		rc = pl_verify_store(s, NULL, ring, o->identity, out, err);
+	if (rc == 0 && all)
+		rc = all_signed(ring, out, err);
 	if (rc < 0)
 		pl_err_wrap(err, "verify '%s'", ref);
 	pl_sign_keyring_free(ring);
@@ -106,12 +134,13 @@ int pl_attestations_ref(const struct pl_trust_opts *o, const char *ref, const ch
 {
 	struct pl_store *s = NULL;
 	struct pl_sign_keyring *ring = NULL;
+	bool all;
 	int rc;
 
 	*out = NULL;
 	rc = pl_store_open(&s, ref, false, reg_opts(o), err);
 	if (rc == 0)
-		rc = trusted_keys(o, s, &ring, err);
+		rc = trusted_keys(o, s, &ring, &all, err);
 	if (rc == 0)
 		rc = pl_attestations_store(s, NULL, ring, type, out, err);
 	if (rc < 0)
@@ -143,7 +172,7 @@ static int keys_at_commit(struct pl_source *src, const struct pl_recipe_list *pa
 }
 
 int pl_trust_policy_keys(const struct pl_source_opts *so, const char *identity,
-			 struct pl_sign_keyring *ring, bool *covered, struct pl_err *err)
+			 struct pl_sign_keyring *ring, bool *covered, bool *all, struct pl_err *err)
 {
 	struct pl_source src;
 	struct pl_err e = PL_ERR_INIT;
@@ -152,6 +181,8 @@ int pl_trust_policy_keys(const struct pl_source_opts *so, const char *identity,
 
 	if (covered)
 		*covered = false;
+	if (all)
+		*all = false;
 	if (pl_source_open(&src, so, NULL, &e) < 0)
 		return pl_err_set(err, PL_EUSAGE, "no trusted keys for '%s': pass --key PUB or "
 						  "--keys DIR (no curation repo here for a trust "
@@ -166,6 +197,8 @@ int pl_trust_policy_keys(const struct pl_source_opts *so, const char *identity,
 		rc = keys_at_commit(&src, &rule->keys, ring, err);
 		if (rc == 0 && covered)
 			*covered = true;
+		if (rc == 0 && all)
+			*all = rule->require_all;
 	}
 	pl_source_release(&src);
 	return rc;
@@ -178,7 +211,7 @@ int pl_pull(const struct pl_trust_opts *o, const char *src, const char *dst,
 	struct pl_store *s = NULL;
 	struct pl_sign_keyring *ring = NULL;
 	struct pl_source repo;
-	bool covered = false, have_repo;
+	bool covered = false, have_repo, all = false;
 	struct pl_err e = PL_ERR_INIT;
 	int rc;
 
@@ -191,9 +224,10 @@ int pl_pull(const struct pl_trust_opts *o, const char *src, const char *dst,
 	if (o->key || o->keys_dir) {
 		pl_sign_keyring_free(ring);
 		ring = NULL;
-		rc = trusted_keys(o, s, &ring, err);
+		rc = trusted_keys(o, s, &ring, &all, err);
 		covered = rc == 0;
-	} else if (pl_trust_policy_keys(&o->src, pl_store_policy_name(s), ring, &covered, &e) < 0 &&
+	} else if (pl_trust_policy_keys(&o->src, pl_store_policy_name(s), ring, &covered, &all,
+					&e) < 0 &&
 		   e.code != PL_EUSAGE) {
 		*err = e;
 		rc = e.code;
@@ -217,6 +251,8 @@ int pl_pull(const struct pl_trust_opts *o, const char *src, const char *dst,
 	} else if (covered) {
 		/* before a byte is written at the destination */
 		rc = pl_verify_store(s, NULL, ring, o->identity, verified, err);
+		if (rc == 0 && all)
+			rc = all_signed(ring, verified, err);
 		if (rc < 0) {
 			pl_err_wrap(err, "refusing '%s'", src);
 			goto out;
