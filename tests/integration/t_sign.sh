@@ -189,6 +189,15 @@ layers:
       - {path: /etc/os-release, content: "ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n"}
       - {path: /var/lib/dpkg/status, content: "Package: hello\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.0\nMaintainer: x <x@x>\nDescription: hi\n\n"}
 YAML
+mkdir -p "$B/patches"
+cat >"$B/patches/PL-9.yaml" <<'YAML'
+id: PL-9
+title: banner
+severity: low
+applies_to: {recipes: [app]}
+actions:
+  - file: {path: /etc/issue, content: "curated\n"}
+YAML
 commit "$B" "an image with a package"
 (
 	cd "$B"
@@ -209,8 +218,12 @@ assert p["buildDefinition"]["externalParameters"]["recipe"] == "recipes/app.yaml
 PY
 "$PLINTH" attestations --key "$T/team.pub" --type https://cosign.sigstore.dev/attestation/vuln/v1 "$RG/curated/app:1" >"$T/vuln.json"
 grep -q CVE-2099-0002 "$T/vuln.json" || fail "the scan report attestation lacks the finding"
+"$PLINTH" attestations --key "$T/team.pub" --type https://plinth.dev/patch-record/v1 "$RG/curated/app:1" >"$T/prec.json"
+grep -q '"PL-9"' "$T/prec.json" || fail "the patch record attestation lacks PL-9: $(cat "$T/prec.json")"
+"$PLINTH" attestations --key "$T/team.pub" --type https://spdx.dev/Document "$RG/curated/app:1" >"$T/spdx.json"
+grep -q '"hello"' "$T/spdx.json" || fail "the SPDX attestation lacks the image's package"
 if [ -n "$COSIGN" ]; then
-	for t in spdxjson cyclonedx vuln slsaprovenance1; do
+	for t in spdxjson cyclonedx vuln slsaprovenance1 https://plinth.dev/patch-record/v1; do
 		"$CO" verify-attestation --key "$T/team.pub" --type "$t" --insecure-ignore-tlog \
 			--allow-insecure-registry --allow-http-registry "$RG/curated/app:1" >"$T/cva.out" 2>&1 ||
 			{ cat "$T/cva.out"; fail "cosign verify-attestation --type $t"; }
