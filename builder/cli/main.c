@@ -9,6 +9,20 @@
 #include "cli/cli.h"
 #include "util/log.h"
 
+/* push, pull and copy are one command: one description. */
+#define COPY_HELP                                                                             \
+	"Copy the image SOURCE to DESTINATION, each an OCI layout (oci:DIR[:REF]) or a registry\n"\
+	  "reference (HOST[:PORT]/REPO[:TAG|@DIGEST], docker:// optional), like skopeo copy.\n"\
+	  "Every platform of a multi-platform index is copied; manifests travel byte for byte, so\n"\
+	  "digests are preserved (Docker schema 2 images stay Docker). Blobs the destination has\n"\
+	  "are skipped, blobs another repository of the same registry holds are mounted, large\n"\
+	  "ones go in resumable chunks, several at once; the top manifest is written last, so a\n"\
+	  "tag never points at an incomplete image. push, pull and copy are the same command.\n"\
+	  "\n"\
+	  "  --json                 print the digest, the blobs and the bytes sent\n"\
+	  "  --parallel N           blobs in flight at once (default 4)\n"\
+	  CLI_REG_HELP
+
 static const struct pl_cmd commands[] = {
 	{ "advisory", cmd_advisory, "write the bulletin for one patch: what it fixes, what to pull",
 	  "usage: plinth advisory [--ledger PATH] [--format md|json|html] [--out FILE]\n"
@@ -78,17 +92,7 @@ static const struct pl_cmd commands[] = {
 	{ "copy", cmd_copy, "copy an image between OCI layouts and registries",
 	  "usage: plinth copy [OPTIONS] SOURCE DESTINATION\n"
 	  "\n"
-	  "Copy the image SOURCE to DESTINATION, each an OCI layout (oci:DIR[:REF]) or a registry\n"
-	  "reference (HOST[:PORT]/REPO[:TAG|@DIGEST], docker:// optional), like skopeo copy.\n"
-	  "Every platform of a multi-platform index is copied; manifests travel byte for byte, so\n"
-	  "digests are preserved (Docker schema 2 images stay Docker). Blobs the destination has\n"
-	  "are skipped, blobs another repository of the same registry holds are mounted, large\n"
-	  "ones go in resumable chunks, several at once; the top manifest is written last, so a\n"
-	  "tag never points at an incomplete image. push, pull and copy are the same command.\n"
-	  "\n"
-	  "  --json                 print the digest, the blobs and the bytes sent\n"
-	  "  --parallel N           blobs in flight at once (default 4)\n"
-	  CLI_REG_HELP },
+	  COPY_HELP },
 	{ "history", cmd_history, "list an image's builds: outcome, digest, findings, patches",
 	  "usage: plinth history [--ledger PATH] [--format table|json] IMAGE\n"
 	  "\n"
@@ -171,31 +175,11 @@ static const struct pl_cmd commands[] = {
 	  "nothing is written (exit 1). trust.default: deny refuses repositories no rule covers.\n"
 	  "--insecure-skip-verify skips the check, with a warning.\n"
 	  "\n"
-	  "Copy the image SOURCE to DESTINATION, each an OCI layout (oci:DIR[:REF]) or a registry\n"
-	  "reference (HOST[:PORT]/REPO[:TAG|@DIGEST], docker:// optional), like skopeo copy.\n"
-	  "Every platform of a multi-platform index is copied; manifests travel byte for byte, so\n"
-	  "digests are preserved (Docker schema 2 images stay Docker). Blobs the destination has\n"
-	  "are skipped, blobs another repository of the same registry holds are mounted, large\n"
-	  "ones go in resumable chunks, several at once; the top manifest is written last, so a\n"
-	  "tag never points at an incomplete image. push, pull and copy are the same command.\n"
-	  "\n"
-	  "  --json                 print the digest, the blobs and the bytes sent\n"
-	  "  --parallel N           blobs in flight at once (default 4)\n"
-	  CLI_REG_HELP },
+	  COPY_HELP },
 	{ "push", cmd_copy, "copy an image to a registry (same as copy)",
 	  "usage: plinth push [OPTIONS] SOURCE DESTINATION\n"
 	  "\n"
-	  "Copy the image SOURCE to DESTINATION, each an OCI layout (oci:DIR[:REF]) or a registry\n"
-	  "reference (HOST[:PORT]/REPO[:TAG|@DIGEST], docker:// optional), like skopeo copy.\n"
-	  "Every platform of a multi-platform index is copied; manifests travel byte for byte, so\n"
-	  "digests are preserved (Docker schema 2 images stay Docker). Blobs the destination has\n"
-	  "are skipped, blobs another repository of the same registry holds are mounted, large\n"
-	  "ones go in resumable chunks, several at once; the top manifest is written last, so a\n"
-	  "tag never points at an incomplete image. push, pull and copy are the same command.\n"
-	  "\n"
-	  "  --json                 print the digest, the blobs and the bytes sent\n"
-	  "  --parallel N           blobs in flight at once (default 4)\n"
-	  CLI_REG_HELP },
+	  COPY_HELP },
 	{ "rollout", cmd_rollout, "show which patch has reached which image",
 	  "usage: plinth rollout [--ledger PATH] [--format table|json|html|md] [--out FILE]\n"
 	  "                      [PATCH-ID...]\n"

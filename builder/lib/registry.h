@@ -263,6 +263,13 @@ int pl_registry_pull_blob(struct pl_registry *r, const char *repo, const char *d
 			  int64_t size, struct pl_cas *cas, struct pl_reg_stats *stats,
 			  struct pl_err *err);
 
+/*
+ * A small blob (at most max bytes, 0 = 4 MiB) into memory, verified against
+ * digest (PL_EVERIFY otherwise). Caller frees *data.
+ */
+int pl_registry_get_blob(struct pl_registry *r, const char *repo, const char *digest, size_t max,
+			 char **data, size_t *len, struct pl_err *err);
+
 /* The tags of repo, all pages, sorted. */
 int pl_registry_tags(struct pl_registry *r, const char *repo, struct pl_oci_strv *tags,
 		     struct pl_err *err);

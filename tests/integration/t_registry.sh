@@ -121,8 +121,7 @@ skopeo inspect --cert-dir "$T/certs.d" --creds alice:s3cret-pw "docker://$S/team
 "$PLINTH" logout "$S" >/dev/null
 expect_fail "after logout" "authentication required" \
 	"$PLINTH" pull --cacert "$T/ca/ca.crt" "$S/team/app:1" "oci:$T/x:app:1"
-[ ! -e "$T/x/index.json" ] || [ "$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['manifests']))" "$T/x/index.json")" = 0 ] ||
-	fail "a refused pull tagged something"
+[ ! -e "$T/x" ] || fail "a refused pull created its destination"
 ok "TLS + basic auth: push/pull round trip, login/logout, cert dir"
 
 # ---- bearer tokens ------------------------------------------------------------
@@ -194,7 +193,7 @@ ok "push failing past its retries leaves no tag"
 # ---- bad answers: nothing written at the destination -----------------------------
 expect_fail "registry down" "127.0.0.1.*(refused|connect)" \
 	"$PLINTH" pull --retry-times 1 "127.0.0.1:$(reg_free_port)/x/y:1" "oci:$T/down:y"
-[ ! -e "$T/down/index.json" ] || [ "$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['manifests']))" "$T/down/index.json")" = 0 ] || fail "down: something was tagged"
+[ ! -e "$T/down" ] || fail "a pull from a registry that is down created its destination"
 
 # a manifest whose bytes are not the digest asked for
 other=$(cat "$L/blobs/sha256/${D2#sha256:}" | python3 -c "import json,sys; print(json.dumps(sys.stdin.read()))")
@@ -205,7 +204,7 @@ JSON
 proxy_start m "$R" "$T/plan4.json"
 expect_fail "manifest digest mismatch" "hashing to|content hashes to" \
 	"$PLINTH" pull "$PROXY_m/team/app@$D1" "oci:$T/badman:app"
-[ ! -e "$T/badman/blobs/sha256/${D2#sha256:}" ] || fail "a wrong manifest was stored"
+[ ! -e "$T/badman" ] || fail "a pull of a wrong manifest created its destination"
 
 # a blob whose bytes do not match its digest
 cat >"$T/plan5.json" <<'JSON'

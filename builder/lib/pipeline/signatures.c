@@ -182,8 +182,9 @@ static void why_add(struct pl_buf *why, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* out of memory loses a reason, never the verdict */
 	if (why->len < 2048 && pl_buf_vaddf(why, &e, fmt, ap) < 0)
-		why->len = why->len; /* out of memory: the reason is lost, the verdict is not */
+		pl_log_debug("a reason was lost: %s", e.msg);
 	va_end(ap);
 }
 

@@ -25,9 +25,10 @@
 #define MAX_DEPTH 4
 
 struct ep {
-	struct pl_ref ref;
-	char *name;                  /* as the user named it, for messages */
-	struct pl_oci_layout *layout;
+	struct pl_store *st;
+	const struct pl_ref *ref;    /* the store's */
+	const char *name;            /* as the user named it, for messages */
+	struct pl_oci_layout *layout; /* one of these two, borrowed from st */
 	struct pl_registry *reg;
 };
 
@@ -61,97 +62,53 @@ struct job {
 
 static void ep_release(struct ep *e)
 {
-	pl_ref_release(&e->ref);
-	pl_oci_layout_free(e->layout);
-	pl_registry_free(e->reg);
-	free(e->name);
+	pl_store_free(e->st);
 	memset(e, 0, sizeof(*e));
 }
 
-static int ep_open(struct ep *e, const char *s, bool dst, const struct pl_copy_opts *o,
+static int ep_open(struct ep *e, const char *name, bool dst, const struct pl_copy_opts *o,
 		   struct pl_err *err)
 {
-	int rc;
+	int rc = pl_store_open(&e->st, name, dst, &o->reg, err);
 
-	e->name = strdup(s);
-	if (!e->name)
-		return pl_err_set(err, PL_ENOMEM, "out of memory");
-	rc = pl_ref_parse(s, &e->ref, err);
 	if (rc < 0)
 		return rc;
-	switch (e->ref.kind) {
-	case PL_REF_OCI:
-		return pl_oci_layout_open(&e->layout, e->ref.path, dst, err);
-	case PL_REF_REGISTRY:
-		if (dst && e->ref.digest && e->ref.tag)
-			return pl_err_set(err, PL_EINVAL, "'%s': a destination names a tag or a "
-							  "digest, not both", s);
-		return pl_registry_new(&e->reg, e->ref.domain, &o->reg, err);
-	default:
-		return pl_err_set(err, PL_EINVAL, "'%s': copy works on oci: layouts and registry "
-						  "references", s);
-	}
+	e->name = name;
+	e->ref = pl_store_ref(e->st);
+	e->layout = reg_store_layout(e->st);
+	e->reg = reg_store_registry(e->st);
+	return 0;
+}
+
+/* A registry destination names a tag or a digest, not both. */
+static int dst_check(const char *dst, struct pl_err *err)
+{
+	struct pl_ref r = { 0 };
+	int rc = pl_ref_parse(dst, &r, err);
+
+	if (rc == 0 && r.kind != PL_REF_OCI && r.kind != PL_REF_REGISTRY)
+		rc = pl_err_set(err, PL_EINVAL, "'%s': copy works on oci: layouts and registry "
+						"references", dst);
+	if (rc == 0 && r.kind == PL_REF_REGISTRY && r.digest && r.tag)
+		rc = pl_err_set(err, PL_EINVAL, "'%s': a destination names a tag or a digest, not "
+						"both", dst);
+	pl_ref_release(&r);
+	return rc;
 }
 
 /* ---- reading the source's manifests ---- */
 
+/* The manifest reference names in the source (NULL: what its ref names), as its exact bytes. */
 static int read_manifest(struct ep *e, const char *reference, struct man *m, struct pl_err *err)
 {
-	int rc;
+	struct pl_reg_manifest rm;
+	int rc = pl_store_get_manifest(e->st, reference, &rm, err);
 
-	if (e->reg) {
-		struct pl_reg_manifest rm;
-		rc = pl_registry_get_manifest(e->reg, e->ref.path, reference, &rm, err);
-		if (rc < 0)
-			return rc;
-		memcpy(m->digest, rm.digest, sizeof(m->digest));
-		memcpy(m->media_type, rm.media_type, sizeof(m->media_type));
-		m->body = rm.body;
-		return 0;
-	} else {
-		struct pl_oci_desc d = { 0 };
-		char *data = NULL;
-		size_t len = 0;
-
-		rc = pl_oci_layout_resolve(e->layout, reference, &d, err);
-		if (rc == 0)
-			rc = pl_oci_layout_read_blob(e->layout, d.digest, PL_OCI_JSON_MAX, &data, &len,
-						     err);
-		if (rc == 0) {
-			memcpy(m->digest, d.digest, sizeof(m->digest));
-			snprintf(m->media_type, sizeof(m->media_type), "%s",
-				 d.media_type ? d.media_type : "");
-			pl_buf_init(&m->body, PL_OCI_JSON_MAX);
-			m->body.data = data;
-			m->body.len = len;
-			m->body.cap = len + 1;
-		} else {
-			free(data);
-		}
-		pl_oci_desc_release(&d);
-		return rc;
-	}
-}
-
-/* A child manifest of a layout is read by digest from its blobs, not its index. */
-static int read_child(struct job *j, const struct pl_oci_desc *d, struct man *m,
-		      struct pl_err *err)
-{
-	char *data = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (j->src->reg)
-		return read_manifest(j->src, d->digest, m, err);
-	rc = pl_oci_layout_read_blob(j->src->layout, d->digest, PL_OCI_JSON_MAX, &data, &len, err);
 	if (rc < 0)
 		return rc;
-	memcpy(m->digest, d->digest, sizeof(m->digest));
-	snprintf(m->media_type, sizeof(m->media_type), "%s", d->media_type ? d->media_type : "");
-	pl_buf_init(&m->body, PL_OCI_JSON_MAX);
-	m->body.data = data;
-	m->body.len = len;
-	m->body.cap = len + 1;
+	memcpy(m->digest, rm.digest, sizeof(m->digest));
+	memcpy(m->media_type, rm.media_type, sizeof(m->media_type));
+	m->body = rm.body;
 	return 0;
 }
 
@@ -211,7 +168,7 @@ static int walk(struct job *j, struct man *m, int depth, struct pl_err *err)
 		rc = pl_oci_index_from_json(doc, what, &ix, err);
 		for (size_t i = 0; rc == 0 && i < ix.n_manifests; i++) {
 			struct man c = { 0 };
-			rc = read_child(j, &ix.manifests[i], &c, err);
+			rc = read_manifest(j->src, ix.manifests[i].digest, &c, err);
 			if (rc == 0 && ix.manifests[i].media_type && !c.media_type[0])
 				snprintf(c.media_type, sizeof(c.media_type), "%s",
 					 ix.manifests[i].media_type);
@@ -244,7 +201,7 @@ static char *seen_path(const struct job *j, const char *digest)
 
 	if (!j->o->cache_dir || !j->dst->reg)
 		return NULL;
-	if (asprintf(&p, "%s/registry-blobs/%s/%s", j->o->cache_dir, j->dst->ref.domain,
+	if (asprintf(&p, "%s/registry-blobs/%s/%s", j->o->cache_dir, j->dst->ref->domain,
 		     pl_digest_hex(digest)) < 0)
 		return NULL;
 	return p;
@@ -300,7 +257,7 @@ static int push_from_cas(struct job *j, struct pl_cas *cas, const struct blob *b
 	if (rc == 0)
 		rc = pl_cas_open_read(cas, b->digest, &fd, err);
 	if (rc == 0)
-		rc = pl_registry_push_blob(j->dst->reg, j->dst->ref.path, b->digest, size, fd,
+		rc = pl_registry_push_blob(j->dst->reg, j->dst->ref->path, b->digest, size, fd,
 					   mount_from, j->stats, err);
 	if (fd >= 0)
 		close(fd);
@@ -323,17 +280,17 @@ static int copy_blob(struct job *j, const struct blob *b, struct pl_err *err)
 		return rc;
 	}
 	if (s->reg && d->layout)
-		return pl_registry_pull_blob(s->reg, s->ref.path, b->digest, b->size,
+		return pl_registry_pull_blob(s->reg, s->ref->path, b->digest, b->size,
 					     pl_oci_layout_cas(d->layout), j->stats, err);
 	if (s->layout) {
 		from = seen_get(j, b->digest);
 		rc = push_from_cas(j, pl_oci_layout_cas(s->layout), b, from, err);
 	} else {
 		/* registry to registry: mount within one registry, else stage the bytes */
-		bool same = strcmp(s->ref.domain, d->ref.domain) == 0;
+		bool same = strcmp(s->ref->domain, d->ref->domain) == 0;
 		uint64_t have;
 
-		rc = pl_registry_blob_exists(d->reg, d->ref.path, b->digest, &have, err);
+		rc = pl_registry_blob_exists(d->reg, d->ref->path, b->digest, &have, err);
 		if (rc == 0) {
 			__atomic_add_fetch(&j->stats->blobs_skipped, 1, __ATOMIC_RELAXED);
 			goto out;
@@ -341,21 +298,21 @@ static int copy_blob(struct job *j, const struct blob *b, struct pl_err *err)
 		if (rc != PL_ENOTFOUND)
 			goto out;
 		pl_err_init(err);
-		from = same ? strdup(s->ref.path) : seen_get(j, b->digest);
+		from = same ? strdup(s->ref->path) : seen_get(j, b->digest);
 		if (from) {
-			rc = pl_registry_push_blob(d->reg, d->ref.path, b->digest, 0, -1, from,
+			rc = pl_registry_push_blob(d->reg, d->ref->path, b->digest, 0, -1, from,
 						   j->stats, err);
 			if (rc != PL_ENOTFOUND)
 				goto out;
 		}
-		rc = pl_registry_pull_blob(s->reg, s->ref.path, b->digest, b->size, j->stage,
+		rc = pl_registry_pull_blob(s->reg, s->ref->path, b->digest, b->size, j->stage,
 					   j->stats, err);
 		if (rc == 0)
 			rc = push_from_cas(j, j->stage, b, from, err);
 	}
 out:
 	if (rc == 0)
-		seen_put(j, b->digest, d->ref.path);
+		seen_put(j, b->digest, d->ref->path);
 	free(from);
 	return rc;
 }
@@ -434,22 +391,22 @@ static int put_manifests(struct job *j, struct pl_copy_result *res, struct pl_er
 
 		if (d->reg) {
 			const char *ref = m->digest;
-			if (is_top && d->ref.tag)
-				ref = d->ref.tag;
-			else if (is_top && !d->ref.digest)
+			if (is_top && d->ref->tag)
+				ref = d->ref->tag;
+			else if (is_top && !d->ref->digest)
 				ref = "latest";
-			if (is_top && d->ref.digest && strcmp(d->ref.digest, m->digest) != 0)
+			if (is_top && d->ref->digest && strcmp(d->ref->digest, m->digest) != 0)
 				return pl_err_set(err, PL_EVERIFY, "'%s': the image is %s", d->name,
 						  m->digest);
-			rc = pl_registry_put_manifest(d->reg, d->ref.path, ref, m->body.data,
+			rc = pl_registry_put_manifest(d->reg, d->ref->path, ref, m->body.data,
 						      m->body.len, m->media_type, err);
 		} else {
 			struct pl_oci_desc desc = { 0 };
 			rc = pl_oci_layout_put_blob(d->layout, m->body.data, m->body.len, m->digest,
 						    m->media_type, &desc, err);
 			if (rc == 0 && is_top) {
-				const char *tag = d->ref.tag ? d->ref.tag
-						  : j->src->ref.tag ? j->src->ref.tag : "latest";
+				const char *tag = d->ref->tag ? d->ref->tag
+						  : j->src->ref->tag ? j->src->ref->tag : "latest";
 				rc = pl_oci_layout_tag(d->layout, tag, &desc, err);
 			}
 			pl_oci_desc_release(&desc);
@@ -485,9 +442,9 @@ static int carry(struct job *j, const char *tag, struct pl_err *err)
 	struct pl_oci_manifest man = { 0 };
 	int rc;
 
-	rc = with_tag(&j->src->ref, tag, &from, err);
+	rc = with_tag(j->src->ref, tag, &from, err);
 	if (rc == 0)
-		rc = with_tag(&j->dst->ref, tag, &to, err);
+		rc = with_tag(j->dst->ref, tag, &to, err);
 	if (rc == 0)
 		rc = pl_store_open(&s, from.data, false, &j->o->reg, err);
 	if (rc == 0)
@@ -561,17 +518,19 @@ int pl_copy(const char *src, const char *dst, const struct pl_copy_opts *o,
 	pthread_mutex_init(&j.lock, NULL);
 	rc = ep_open(&s, src, false, o, err);
 	if (rc == 0)
-		rc = ep_open(&d, dst, true, o, err);
-	if (rc < 0)
-		goto out;
-	rc = read_manifest(&s, s.layout ? (s.ref.tag ? s.ref.tag : NULL) : pl_ref_reference(&s.ref),
-			   &top, err);
+		rc = read_manifest(&s, NULL, &top, err);
 	if (rc == 0)
 		rc = walk(&j, &top, 0, err);
 	if (rc < 0) {
 		pl_err_wrap(err, "'%s'", src);
 		goto out;
 	}
+	/* only a source that reads well opens (and may create) the destination */
+	rc = dst_check(dst, err);
+	if (rc == 0)
+		rc = ep_open(&d, dst, true, o, err);
+	if (rc < 0)
+		goto out;
 	if (s.reg && d.reg) {
 		const char *base = o->cache_dir ? o->cache_dir : "/tmp";
 		if (asprintf(&stage_dir, "%s/staging", base) < 0) {

@@ -82,4 +82,8 @@ int reg_status_error(const struct pl_http_resp *resp, int code, struct pl_err *e
 /* Find a client certificate pair (*.cert with its *.key) in dir. */
 int reg_find_client_pair(struct pl_registry *r, const char *dir, struct pl_err *err);
 
+/* What a store is made of (borrowed): exactly one of them is non-NULL. */
+struct pl_oci_layout *reg_store_layout(struct pl_store *s);
+struct pl_registry *reg_store_registry(struct pl_store *s);
+
 #endif

@@ -700,6 +700,47 @@ out:
 	return rc;
 }
 
+int pl_registry_get_blob(struct pl_registry *r, const char *repo, const char *digest, size_t max,
+			 char **data, size_t *len, struct pl_err *err)
+{
+	struct pl_http_req q = { .method = "GET", .body_fd = -1, .follow = true,
+				 .max_body = max ? max : PL_OCI_JSON_MAX };
+	struct pl_http_resp resp;
+	char *url = NULL, *scope = NULL, got[PL_DIGEST_SIZE], what[100];
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	snprintf(what, sizeof(what), "blob %s", digest);
+	pl_http_resp_init(&resp);
+	rc = pl_digest_check(digest, err);
+	if (rc == 0)
+		rc = reg_url(r, &url, err, "/v2/%s/blobs/%s", repo, digest);
+	if (rc == 0)
+		rc = scope_of(repo, "pull", &scope, err);
+	if (rc == 0) {
+		q.url = url;
+		rc = reg_send(r, scope, &q, &resp, true, err);
+	}
+	if (rc == 0 && resp.status != 200)
+		rc = reg_status_error(&resp, 0, err);
+	if (rc == 0)
+		rc = pl_sha256_buf(resp.body.data ? resp.body.data : "", resp.body.len, got, err);
+	if (rc == 0 && strcmp(got, digest) != 0)
+		rc = pl_err_set(err, PL_EVERIFY, "content hashes to %s", got);
+	if (rc == 0) {
+		*data = pl_buf_detach(&resp.body, len);
+		if (!*data && !(*data = calloc(1, 1)))
+			rc = pl_err_set(err, PL_ENOMEM, "out of memory");
+	}
+	if (rc < 0)
+		wrap(r, repo, what, err);
+	pl_http_resp_release(&resp);
+	free(url);
+	free(scope);
+	return rc;
+}
+
 /* ---- tags ---- */
 
 static int cmp_str(const void *a, const void *b)

@@ -9,7 +9,6 @@
 
 #include "lib/registry/internal.h"
 #include "util/buf.h"
-#include "util/fsutil.h"
 #include "util/json.h"
 
 #define COSIGN_SIGNATURE "dev.cosignproject.cosign/signature"
@@ -83,6 +82,16 @@ const struct pl_ref *pl_store_ref(const struct pl_store *s)
 	return &s->ref;
 }
 
+struct pl_oci_layout *reg_store_layout(struct pl_store *s)
+{
+	return s->layout;
+}
+
+struct pl_registry *reg_store_registry(struct pl_store *s)
+{
+	return s->reg;
+}
+
 const char *pl_store_identity(const struct pl_store *s)
 {
 	return s->identity ? s->identity : "";
@@ -147,29 +156,9 @@ int pl_store_get_manifest(struct pl_store *s, const char *reference, struct pl_r
 int pl_store_get_blob(struct pl_store *s, const char *digest, size_t max, char **data,
 		      size_t *len, struct pl_err *err)
 {
-	struct pl_cas *cas = NULL;
-	char *tmp = NULL;
-	int rc;
-
 	if (s->layout)
 		return pl_oci_layout_read_blob(s->layout, digest, max, data, len, err);
-	/* a registry blob goes through a scratch store so the digest is checked */
-	if (asprintf(&tmp, "/tmp/plinth-blob-XXXXXX") < 0 || !mkdtemp(tmp)) {
-		free(tmp);
-		return pl_err_set(err, PL_EIO, "scratch directory for a blob");
-	}
-	rc = pl_cas_open(&cas, tmp, err);
-	if (rc == 0)
-		rc = pl_registry_pull_blob(s->reg, s->ref.path, digest, -1, cas, NULL, err);
-	if (rc == 0)
-		rc = pl_cas_read(cas, digest, max, data, len, err);
-	pl_cas_free(cas);
-	{
-		struct pl_err e = PL_ERR_INIT;
-		pl_rm_rf(tmp, &e);
-	}
-	free(tmp);
-	return rc;
+	return pl_registry_get_blob(s->reg, s->ref.path, digest, max, data, len, err);
 }
 
 int pl_store_put_blob(struct pl_store *s, const void *data, size_t len,
